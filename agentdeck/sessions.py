@@ -1,0 +1,319 @@
+"""Agent sessions: one agent process in a pseudo-terminal, read by a background thread.
+
+The reader thread feeds every byte the program writes into the session's
+terminal emulator and writes the emulator's replies to queries (cursor
+position, colours, device attributes) straight back, so replies are never
+delayed by the UI. Listeners hear about new output from that thread; the UI
+coalesces those calls into redraws.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pexpect
+
+from agentdeck.errors import SessionError
+from agentdeck.tasks import SessionStatus
+from agentdeck.terminal import Terminal
+
+log = logging.getLogger(__name__)
+
+SETTLE_SECONDS = 1.5
+"""How long output must pause before a working session counts as idle."""
+
+PROMPT_QUIET_SECONDS = 0.8
+"""How long a starting agent must be quiet before a terminal prompt is pasted in."""
+
+PROMPT_MAX_WAIT_SECONDS = 20.0
+"""Paste the prompt after this long even if the agent never goes quiet."""
+
+READ_CHUNK = 65536
+
+# Variables an agent must not inherit: with them it would open panes in the user's tmux.
+_DROPPED_VARIABLES = ("TMUX", "TMUX_PANE")
+
+# A question waiting for a yes/no answer on the cursor's line, in the forms most CLIs print.
+_YES_NO_QUESTION = re.compile(r"(\[y/n\]|\(y/n\)|\(Y\)es/\(N\)o|\[Y/n\]|\[y/N\])[^\n]*$", re.IGNORECASE)
+
+OutputListener = Callable[[], None]
+
+
+def agent_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """Return the environment for an agent: *base* without tmux variables, with terminal settings and *extra*."""
+    environment = {key: value for key, value in base.items() if key not in _DROPPED_VARIABLES}
+    environment["TERM"] = "xterm-256color"
+    environment["COLORTERM"] = "truecolor"
+    environment.update(extra)
+    return environment
+
+
+def bracketed(text: str, enabled: bool) -> bytes:
+    """Return *text* as a paste: wrapped in bracketed-paste markers when the program enabled them."""
+    payload = text.encode("utf-8")
+    if enabled:
+        # A marker inside the text would end the paste early; drop it so the paste stays one unit.
+        payload = payload.replace(b"\x1b[201~", b"")
+        return b"\x1b[200~" + payload + b"\x1b[201~"
+    return payload
+
+
+class Session:
+    """One agent process running in a pseudo-terminal, with its screen kept in a terminal emulator."""
+
+    def __init__(
+        self,
+        task_id: str,
+        argv: list[str],
+        cwd: Path,
+        environment: Mapping[str, str],
+        columns: int = 80,
+        rows: int = 24,
+        terminal_prompt: str | None = None,
+    ) -> None:
+        self.task_id = task_id
+        self.argv = list(argv)
+        self.cwd = cwd
+        self.environment = dict(environment)
+        self.terminal = Terminal(columns, rows)
+        self.lock = threading.RLock()
+        """Held while the terminal is fed or read; the UI takes it to draw."""
+
+        self.status = SessionStatus.STARTING
+        self.exit_status: int | None = None
+        self.exit_signal: int | None = None
+        self.started_at: float | None = None
+        self.last_output_at: float | None = None
+        self.bytes_read = 0
+
+        self._terminal_prompt = terminal_prompt
+        self._process: pexpect.spawn | None = None
+        self._reader: threading.Thread | None = None
+        self._listeners: list[OutputListener] = []
+        self._stop_requested = False
+        self._exited = threading.Event()
+
+    # -- life cycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Spawn the agent at the terminal's size and start the reader thread.
+
+        Raises:
+            SessionError: the program is not found or cannot be started.
+        """
+        if not self.cwd.is_dir():
+            raise SessionError(f"{self.cwd}: the task's worktree is missing; delete the task or restore the folder")
+        program, *arguments = self.argv
+        try:
+            self._process = pexpect.spawn(
+                program,
+                arguments,
+                cwd=str(self.cwd),
+                env=self.environment,
+                dimensions=(self.terminal.rows, self.terminal.columns),
+                echo=True,
+            )
+        except pexpect.ExceptionPexpect as error:
+            raise SessionError(
+                f"cannot start {program!r}: {error}; install it or change the agent's command in .agentdeck/config.toml"
+            ) from error
+        self.started_at = time.monotonic()
+        self.status = SessionStatus.STARTING
+        log.info("task %s: started %s (pid %s) in %s", self.task_id, program, self._process.pid, self.cwd)
+        self._reader = threading.Thread(target=self._read_loop, name=f"pty-{self.task_id}", daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def is_alive(self) -> bool:
+        """True until the process has exited and its output is drained."""
+        return self._process is not None and not self._exited.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the process has exited; return False on timeout."""
+        return self._exited.wait(timeout)
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """End the agent and every process in its process group, gently first.
+
+        The group gets SIGHUP (as when a terminal closes), then SIGTERM, then SIGKILL,
+        each after *timeout* / 3 seconds without an exit.
+        """
+        if self._process is None or self._exited.is_set():
+            return
+        self._stop_requested = True
+        step = timeout / 3
+        for sent in (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL):
+            self._signal_group(sent)
+            if self._exited.wait(step):
+                break
+        else:
+            log.error("task %s: pid %s did not exit after SIGKILL", self.task_id, self._process.pid)
+        log.info("task %s: stopped", self.task_id)
+
+    def _signal_group(self, sent: signal.Signals) -> None:
+        assert self._process is not None
+        try:
+            os.killpg(self._process.pid, sent)
+        except ProcessLookupError:
+            pass
+        except PermissionError as error:
+            log.error("task %s: cannot send %s: %s", self.task_id, sent.name, error)
+
+    # -- input and size ---------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Send *data* to the program as if typed. Writing to an exited session does nothing."""
+        if self._process is None or self._exited.is_set():
+            return
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self._process.child_fd, view)
+            except BlockingIOError:
+                select.select([], [self._process.child_fd], [], 0.05)
+                continue
+            except OSError as error:
+                if error.errno in (errno.EIO, errno.EBADF):
+                    return
+                raise SessionError(f"task {self.task_id}: cannot write to the agent: {error.strerror}") from error
+            view = view[written:]
+
+    def send_prompt(self, text: str) -> None:
+        """Send *text* as one paste followed by one Enter."""
+        with self.lock:
+            enabled = self.terminal.bracketed_paste
+        self.write(bracketed(text, enabled))
+        # A separate write so the program sees Enter after the paste, not inside it.
+        time.sleep(0.05)
+        self.write(b"\r")
+
+    def resize(self, columns: int, rows: int) -> None:
+        """Resize the terminal and the PTY (TIOCSWINSZ); the program gets SIGWINCH."""
+        columns = max(columns, 2)
+        rows = max(rows, 1)
+        with self.lock:
+            if (columns, rows) == (self.terminal.columns, self.terminal.rows):
+                return
+            self.terminal.resize(columns, rows)
+        if self._process is not None and not self._exited.is_set():
+            try:
+                self._process.setwinsize(rows, columns)
+            except OSError as error:
+                log.warning("task %s: resize to %sx%s failed: %s", self.task_id, columns, rows, error)
+        self._notify()
+
+    # -- output -------------------------------------------------------------------------
+
+    def add_output_listener(self, listener: OutputListener) -> None:
+        """Call *listener* (from the reader thread) after each chunk of output and at exit."""
+        self._listeners.append(listener)
+
+    def remove_output_listener(self, listener: OutputListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("task %s: output listener failed", self.task_id)
+
+    def _read_loop(self) -> None:
+        assert self._process is not None
+        descriptor = self._process.child_fd
+        while True:
+            try:
+                ready, _, _ = select.select([descriptor], [], [], 0.1)
+            except (OSError, ValueError):
+                break
+            if not ready:
+                self._maybe_send_terminal_prompt()
+                continue
+            try:
+                data = os.read(descriptor, READ_CHUNK)
+            except OSError as error:
+                if error.errno != errno.EIO:
+                    log.error("task %s: PTY read failed: %s", self.task_id, error)
+                break
+            if not data:
+                break
+            self._consume(data)
+        self._finish()
+
+    def _consume(self, data: bytes) -> None:
+        with self.lock:
+            replies = self.terminal.feed(data)
+        if replies:
+            self.write(replies)
+        self.bytes_read += len(data)
+        self.last_output_at = time.monotonic()
+        self._notify()
+
+    def _maybe_send_terminal_prompt(self) -> None:
+        if self._terminal_prompt is None or self.started_at is None:
+            return
+        now = time.monotonic()
+        quiet = self.last_output_at is not None and now - self.last_output_at >= PROMPT_QUIET_SECONDS
+        if quiet or now - self.started_at >= PROMPT_MAX_WAIT_SECONDS:
+            prompt, self._terminal_prompt = self._terminal_prompt, None
+            log.info("task %s: sending the prompt through the terminal", self.task_id)
+            self.send_prompt(prompt)
+
+    def _finish(self) -> None:
+        assert self._process is not None
+        try:
+            self._process.wait()
+        except pexpect.ExceptionPexpect:
+            pass
+        self._process.close(force=True)
+        self.exit_status = self._process.exitstatus
+        self.exit_signal = self._process.signalstatus
+        with self.lock:
+            self.terminal.reset_input_modes()
+        if self._stop_requested:
+            self.status = SessionStatus.STOPPED
+        elif self.exit_status == 0:
+            self.status = SessionStatus.EXITED
+        else:
+            self.status = SessionStatus.FAILED
+        log.info(
+            "task %s: process ended (status %s, signal %s)", self.task_id, self.exit_status, self.exit_signal
+        )
+        self._exited.set()
+        self._notify()
+
+    # -- status -------------------------------------------------------------------------
+
+    def update_status(self, now: float | None = None) -> SessionStatus:
+        """Recompute the status of a live session from its screen and output activity."""
+        if self._exited.is_set() or self._process is None:
+            return self.status
+        now = time.monotonic() if now is None else now
+        if self.last_output_at is None:
+            self.status = SessionStatus.STARTING
+        elif self._is_asking_yes_no():
+            self.status = SessionStatus.WAITING
+        elif now - self.last_output_at < SETTLE_SECONDS:
+            self.status = SessionStatus.WORKING
+        else:
+            self.status = SessionStatus.IDLE
+        return self.status
+
+    def _is_asking_yes_no(self) -> bool:
+        with self.lock:
+            lines = [line for line in self.terminal.text().splitlines() if line.strip()]
+        return bool(lines) and _YES_NO_QUESTION.search(lines[-1]) is not None
