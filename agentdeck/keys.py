@@ -1,0 +1,315 @@
+"""Encode key presses into the bytes a terminal program reads.
+
+Keys arrive as Textual names them ("a", "ctrl+c", "shift+tab", "f5",
+"alt+x", "ctrl+right_square_bracket") together with the event's character.
+Without kitty keyboard flags the bytes are what xterm sends, with DECCKM
+(application cursor mode) choosing SS3 or CSI for the cursor keys. When the
+program pushed kitty keyboard flags, keys are encoded as the kitty keyboard
+protocol describes for flag 1 (disambiguate escape codes) and flag 8 (report
+all keys as escape codes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ESC = "\x1b"
+CSI = ESC + "["
+SS3 = ESC + "O"
+
+KITTY_DISAMBIGUATE = 0b1
+KITTY_REPORT_EVENTS = 0b10
+KITTY_ALTERNATE_KEYS = 0b100
+KITTY_ALL_KEYS_AS_ESCAPES = 0b1000
+KITTY_ASSOCIATED_TEXT = 0b10000
+
+# Bits of the modifier parameter (sent as 1 + bits), shared by xterm and kitty.
+_SHIFT = 1
+_ALT = 2
+_CTRL = 4
+_SUPER = 8
+_HYPER = 16
+_META = 32
+
+_MODIFIER_BITS = {
+    "shift": _SHIFT,
+    "alt": _ALT,
+    "ctrl": _CTRL,
+    "super": _SUPER,
+    "hyper": _HYPER,
+    # Textual reports the Meta key of terminals that send it as its own
+    # modifier, but terminal programs read Alt and Meta the same way.
+    "meta": _ALT,
+}
+
+# Textual's names for punctuation keys, mapped to their character.
+_NAMED_CHARACTERS = {
+    "space": " ",
+    "exclamation_mark": "!",
+    "quotation_mark": '"',
+    "number_sign": "#",
+    "dollar_sign": "$",
+    "percent_sign": "%",
+    "ampersand": "&",
+    "apostrophe": "'",
+    "left_parenthesis": "(",
+    "right_parenthesis": ")",
+    "asterisk": "*",
+    "plus": "+",
+    "comma": ",",
+    "minus": "-",
+    "full_stop": ".",
+    "solidus": "/",
+    "slash": "/",
+    "colon": ":",
+    "semicolon": ";",
+    "less_than_sign": "<",
+    "equals_sign": "=",
+    "greater_than_sign": ">",
+    "question_mark": "?",
+    "at": "@",
+    "commercial_at": "@",
+    "left_square_bracket": "[",
+    "backslash": "\\",
+    "reverse_solidus": "\\",
+    "right_square_bracket": "]",
+    "circumflex_accent": "^",
+    "underscore": "_",
+    "low_line": "_",
+    "grave_accent": "`",
+    "left_curly_bracket": "{",
+    "vertical_line": "|",
+    "right_curly_bracket": "}",
+    "tilde": "~",
+}
+
+# Keys sent as CSI <number> ~ (with ";<modifiers>" when modified).
+_TILDE_KEYS = {
+    "insert": 2,
+    "delete": 3,
+    "pageup": 5,
+    "pagedown": 6,
+    "f5": 15,
+    "f6": 17,
+    "f7": 18,
+    "f8": 19,
+    "f9": 20,
+    "f10": 21,
+    "f11": 23,
+    "f12": 24,
+    "f13": 25,
+    "f14": 26,
+    "f15": 28,
+    "f16": 29,
+    "f17": 31,
+    "f18": 32,
+    "f19": 33,
+    "f20": 34,
+}
+
+# Keys sent as a final letter after CSI or SS3: cursor keys, Home, End, F1-F4.
+_LETTER_KEYS = {
+    "up": "A",
+    "down": "B",
+    "right": "C",
+    "left": "D",
+    "end": "F",
+    "home": "H",
+    "f1": "P",
+    "f2": "Q",
+    "f3": "R",
+    "f4": "S",
+}
+_CURSOR_KEYS = frozenset({"up", "down", "right", "left", "end", "home"})
+
+# Keys whose legacy encoding is one control character, with their kitty code.
+_C0_KEYS = {
+    "enter": ("\r", 13),
+    "tab": ("\t", 9),
+    "backspace": ("\x7f", 127),
+    "escape": (ESC, 27),
+}
+
+# Kitty's code points for the functional keys that have no legacy CSI form.
+_KITTY_FUNCTIONAL = {
+    "f13": 57376,
+    "f14": 57377,
+    "f15": 57378,
+    "f16": 57379,
+    "f17": 57380,
+    "f18": 57381,
+    "f19": 57382,
+    "f20": 57383,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    name: str
+    modifiers: int
+
+
+def _parse(key: str) -> _Key:
+    parts = key.split("+")
+    # "ctrl++" is not a name Textual produces ("plus" is), but a trailing
+    # empty part would still mean the plus key.
+    if parts[-1] == "" and len(parts) > 1:
+        parts = [*parts[:-2], "+"]
+    name = parts[-1]
+    modifiers = 0
+    for part in parts[:-1]:
+        modifiers |= _MODIFIER_BITS.get(part.lower(), 0)
+    return _Key(name, modifiers)
+
+
+def _base_character(name: str) -> str | None:
+    if len(name) == 1:
+        return name
+    return _NAMED_CHARACTERS.get(name)
+
+
+def encode_key(
+    key: str,
+    character: str | None = None,
+    *,
+    application_cursor: bool = False,
+    kitty_flags: int = 0,
+) -> bytes:
+    """Encode one key press into the bytes a terminal sends to the program.
+
+    Args:
+        key: Textual's key name, such as "a", "ctrl+c", "shift+tab" or "f5".
+        character: The printable character of the event, if it has one.
+        application_cursor: Whether the program enabled DECCKM.
+        kitty_flags: The kitty keyboard flags the program pushed (0 for none).
+
+    Returns:
+        The bytes to write to the PTY, or b"" for a key that has no encoding.
+    """
+    parsed = _parse(key)
+    if character is not None and not character.isprintable():
+        character = None
+
+    if kitty_flags & (KITTY_DISAMBIGUATE | KITTY_ALL_KEYS_AS_ESCAPES):
+        encoded = _encode_kitty(parsed, character, kitty_flags)
+    else:
+        encoded = _encode_legacy(parsed, character, application_cursor)
+    return encoded.encode("utf-8", "surrogateescape")
+
+
+def _encode_legacy(key: _Key, character: str | None, application_cursor: bool) -> str:
+    name, modifiers = key.name, key.modifiers
+    modifier_parameter = modifiers + 1
+
+    if name in _LETTER_KEYS:
+        final = _LETTER_KEYS[name]
+        if modifiers:
+            return f"{CSI}1;{modifier_parameter}{final}"
+        if name in _CURSOR_KEYS and not application_cursor:
+            return CSI + final
+        return SS3 + final
+
+    if name in _TILDE_KEYS:
+        number = _TILDE_KEYS[name]
+        if modifiers:
+            return f"{CSI}{number};{modifier_parameter}~"
+        return f"{CSI}{number}~"
+
+    alt_prefix = ESC if modifiers & _ALT else ""
+
+    if name == "tab" and modifiers & _SHIFT:
+        return alt_prefix + CSI + "Z"
+    if name in _C0_KEYS:
+        if name == "backspace" and modifiers & _CTRL:
+            return alt_prefix + "\x08"
+        return alt_prefix + _C0_KEYS[name][0]
+
+    base = _base_character(name)
+    if modifiers & _CTRL and base is not None:
+        control = _control_character(base)
+        if control is not None:
+            return alt_prefix + control
+
+    if character:
+        return alt_prefix + character
+    if base is not None:
+        return alt_prefix + (base.upper() if modifiers & _SHIFT else base)
+    return ""
+
+
+def _control_character(base: str) -> str | None:
+    """Return the C0 character xterm sends for Ctrl plus ``base``, if there is one."""
+    if base in (" ", "@", "2"):
+        return "\x00"
+    if "a" <= base.lower() <= "z":
+        return chr(ord(base.lower()) & 0x1F)
+    if base in "[\\]^_":
+        return chr(ord(base) & 0x1F)
+    # xterm maps the digit row to the same controls as the punctuation keys
+    # that share those codes on old terminals.
+    digit_controls = {"3": "\x1b", "4": "\x1c", "5": "\x1d", "6": "\x1e", "7": "\x1f", "8": "\x7f", "/": "\x1f", "?": "\x7f"}
+    return digit_controls.get(base)
+
+
+def _encode_kitty(key: _Key, character: str | None, flags: int) -> str:
+    name, modifiers = key.name, key.modifiers
+    all_keys = bool(flags & KITTY_ALL_KEYS_AS_ESCAPES)
+    modifier_field = f";{modifiers + 1}" if modifiers else ""
+
+    if name in _LETTER_KEYS:
+        final = _LETTER_KEYS[name]
+        if modifiers:
+            return f"{CSI}1;{modifiers + 1}{final}"
+        if name in _CURSOR_KEYS:
+            return CSI + final
+        return SS3 + final if not all_keys else CSI + final
+
+    if name in _KITTY_FUNCTIONAL:
+        return f"{CSI}{_KITTY_FUNCTIONAL[name]}{modifier_field}u"
+    if name in _TILDE_KEYS:
+        return f"{CSI}{_TILDE_KEYS[name]}{modifier_field}~"
+
+    if name in _C0_KEYS:
+        legacy, code = _C0_KEYS[name]
+        # Escape is always disambiguated. Enter, Tab and Backspace keep their
+        # legacy byte unless modified or all keys are reported as escapes.
+        if name == "escape" or modifiers or all_keys:
+            return f"{CSI}{code}{modifier_field}u"
+        return legacy
+
+    base = _base_character(name)
+    if base is None:
+        base = character
+    if base is None:
+        return ""
+
+    # Kitty reports the unshifted key; shift travels as a modifier.
+    if len(base) == 1 and base.isupper():
+        modifiers |= _SHIFT
+        modifier_field = f";{modifiers + 1}"
+    code = ord(base.lower()) if len(base) == 1 else ord(base[0])
+    text_modifiers = modifiers & ~_SHIFT
+    if not all_keys and not text_modifiers:
+        if character:
+            return character
+        return base.upper() if modifiers & _SHIFT else base
+
+    text_field = ""
+    if all_keys and flags & KITTY_ASSOCIATED_TEXT and character and not text_modifiers:
+        text_field = ";" + ":".join(str(ord(c)) for c in character)
+        if not modifier_field:
+            return f"{CSI}{code};1{text_field}u"
+    return f"{CSI}{code}{modifier_field}{text_field}u"
+
+
+def encode_paste(text: str, *, bracketed: bool) -> bytes:
+    """Encode pasted text, wrapped in bracketed paste markers when the program asked for them.
+
+    Any end marker inside the text is removed so a paste cannot end the
+    bracket early and have the rest read as typed keys.
+    """
+    data = text.replace("\r\n", "\r").replace("\n", "\r")
+    if not bracketed:
+        return data.encode("utf-8", "surrogateescape")
+    data = data.replace(f"{CSI}201~", "")
+    return f"{CSI}200~{data}{CSI}201~".encode("utf-8", "surrogateescape")

@@ -1,0 +1,425 @@
+"""The live terminal pane: draws a session's screen and sends it keys, pastes and mouse input.
+
+The session's reader thread feeds the terminal and then calls the pane's
+listener. The listener only schedules one redraw per frame on the event
+loop, so a burst of output costs one screen read however many chunks it came
+in. Rows are cached as strips per row generation, and only rows whose
+generation changed are refreshed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from agentdeck.keys import encode_key, encode_paste
+from agentdeck.terminal import CellStyle, Color, Frame, Row, Terminal
+
+log = logging.getLogger(__name__)
+
+LEAVE_KEY = "ctrl+right_square_bracket"
+"""Textual's name for Ctrl+], the one key the pane does not pass to the program."""
+
+FRAME_SECONDS = 1 / 60
+"""Minimum time between two redraws caused by output."""
+
+SYNC_HOLD_SECONDS = 1.0
+"""Maximum time a synchronized update (mode 2026) may hold the redraw back."""
+
+WHEEL_LINES = 3
+"""Lines of scrollback one wheel step moves."""
+
+NO_SESSION_HINT = "No task selected. Press n to start one."
+
+
+class PaneSession(Protocol):
+    """The session interface the pane uses."""
+
+    terminal: Terminal
+    lock: threading.RLock
+
+    def write(self, data: bytes) -> None: ...
+
+    def resize(self, columns: int, rows: int) -> None: ...
+
+    def add_output_listener(self, listener) -> None: ...
+
+    def remove_output_listener(self, listener) -> None: ...
+
+
+class TerminalPane(Widget, can_focus=True):
+    """A session's terminal screen; while focused, every key but Ctrl+] goes to the program.
+
+    | Key | Effect |
+    | --- | --- |
+    | `ctrl+]` | Post `LeaveRequested`; the app moves focus back to the deck. |
+    | any other key | Encoded as a terminal would and written to the program. |
+    """
+
+    DEFAULT_CSS = """
+    TerminalPane {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    class LeaveRequested(Message):
+        """The user pressed Ctrl+] to leave the terminal."""
+
+    class OutputReady(Message, bubble=False):
+        """The session produced output since the last redraw (internal)."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._session: PaneSession | None = None
+        self._frame: Frame | None = None
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._schedule_lock = threading.Lock()
+        self._flush_scheduled = False
+        self._last_flush = 0.0
+        self._sync_since: float | None = None
+
+    # Attaching a session.
+
+    @property
+    def session(self) -> PaneSession | None:
+        """The session shown, or None."""
+        return self._session
+
+    @property
+    def terminal_size(self) -> tuple[int, int]:
+        """The (columns, rows) a session shown here should have."""
+        width, height = self.size
+        if width < 1 or height < 1:
+            return (80, 24)
+        return (width, height)
+
+    def attach(self, session: PaneSession | None) -> None:
+        """Show ``session``, or the hint when it is None."""
+        if session is self._session:
+            return
+        if self._session is not None:
+            self._session.remove_output_listener(self._on_output)
+        self._session = session
+        self._frame = None
+        self._strips.clear()
+        if session is not None:
+            session.add_output_listener(self._on_output)
+            if self.size.width > 0 and self.size.height > 0:
+                session.resize(*self.terminal_size)
+            self._read_frame()
+        self.refresh()
+
+    def on_unmount(self) -> None:
+        if self._session is not None:
+            self._session.remove_output_listener(self._on_output)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._session is not None and event.size.width > 0 and event.size.height > 0:
+            self._session.resize(event.size.width, event.size.height)
+            self._read_frame()
+        self._strips.clear()
+        self.refresh()
+
+    # Output from the reader thread.
+
+    def _on_output(self) -> None:
+        """Schedule a redraw; called from the session's reader thread."""
+        with self._schedule_lock:
+            if self._flush_scheduled:
+                return
+            self._flush_scheduled = True
+        # post_message is safe from another thread, and its handler runs in
+        # the app's context, where timers can be started.
+        self.post_message(self.OutputReady())
+
+    def on_terminal_pane_output_ready(self, message: OutputReady) -> None:
+        message.stop()
+        delay = self._last_flush + FRAME_SECONDS - time.monotonic()
+        if delay > 0:
+            self.set_timer(delay, self._flush)
+        else:
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._schedule_lock:
+            self._flush_scheduled = False
+        session = self._session
+        if session is None:
+            return
+
+        with session.lock:
+            holding = session.terminal.synchronized_output
+        now = time.monotonic()
+        if holding:
+            if self._sync_since is None:
+                self._sync_since = now
+            if now - self._sync_since < SYNC_HOLD_SECONDS:
+                # The program is mid-frame: try again next frame, when it may be done.
+                self._on_output()
+                return
+        self._sync_since = None
+        self._last_flush = now
+
+        previous = self._frame
+        frame = self._read_frame()
+        self._refresh_changed_rows(previous, frame)
+
+    def _read_frame(self) -> Frame | None:
+        session = self._session
+        if session is None:
+            return None
+        with session.lock:
+            self._frame = session.terminal.render()
+        return self._frame
+
+    def _refresh_changed_rows(self, previous: Frame | None, frame: Frame | None) -> None:
+        if previous is None or frame is None or len(previous.rows) != len(frame.rows):
+            self.refresh()
+            return
+        changed = {y for y, (old, new) in enumerate(zip(previous.generations, frame.generations)) if old != new}
+        if previous.cursor != frame.cursor:
+            changed.update(position[1] for position in (previous.cursor, frame.cursor) if position is not None)
+        width = self.size.width
+        for y in changed:
+            self.refresh(Region(0, y, width, 1))
+
+    # Drawing.
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        frame = self._frame
+        if self._session is None or frame is None:
+            return self._render_hint(y, width, base)
+        if y >= len(frame.rows):
+            return Strip.blank(width, base)
+
+        cursor_x = -1
+        if self.has_focus and frame.cursor is not None and frame.cursor[1] == y:
+            cursor_x = frame.cursor[0]
+        key = (frame.generations[y], width, cursor_x, base)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = _row_strip(frame.rows[y], width, base, cursor_x)
+            self._strips[key] = strip
+        return strip
+
+    def _render_hint(self, y: int, width: int, base: Style) -> Strip:
+        if y != self.size.height // 2:
+            return Strip.blank(width, base)
+        hint = NO_SESSION_HINT[:width]
+        left = (width - len(hint)) // 2
+        segments = [Segment(" " * left, base), Segment(hint, base + Style(dim=True))]
+        return Strip(segments).extend_cell_length(width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def on_focus(self) -> None:
+        self._send_focus_report(b"\x1b[I")
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._send_focus_report(b"\x1b[O")
+        self.refresh()
+
+    def _send_focus_report(self, report: bytes) -> None:
+        session = self._session
+        if session is None:
+            return
+        with session.lock:
+            requested = session.terminal.focus_events
+        if requested:
+            session.write(report)
+
+    # Input.
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Claiming every key keeps the app's and screen's bindings, priority
+        # ones included, from firing while the program has the keyboard.
+        return self._session is not None and key != LEAVE_KEY
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == LEAVE_KEY:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.LeaveRequested())
+            return
+        session = self._session
+        if session is None:
+            return
+
+        event.stop()
+        event.prevent_default()
+        with session.lock:
+            terminal = session.terminal
+            data = encode_key(
+                event.key,
+                event.character,
+                application_cursor=terminal.application_cursor,
+                kitty_flags=terminal.kitty_flags,
+            )
+            if data and terminal.scrolled_back:
+                terminal.scroll_to_bottom()
+                self._frame = terminal.render()
+                self.refresh()
+        if data:
+            session.write(data)
+        else:
+            log.debug("no terminal encoding for key %r", event.key)
+
+    def on_paste(self, event: events.Paste) -> None:
+        session = self._session
+        if session is None:
+            return
+        event.stop()
+        event.prevent_default()
+        with session.lock:
+            bracketed = session.terminal.bracketed_paste
+        session.write(encode_paste(event.text, bracketed=bracketed))
+
+    def _mouse_report(self, button: int, event: events.MouseEvent, release: bool = False) -> bytes | None:
+        """Encode a mouse event as the program asked, or return None when it did not ask."""
+        session = self._session
+        if session is None:
+            return None
+        with session.lock:
+            tracking = session.terminal.mouse_tracking
+            sgr = session.terminal.sgr_mouse
+        if not tracking:
+            return None
+        modifiers = 0
+        if event.shift:
+            modifiers |= 4
+        if event.meta:
+            modifiers |= 8
+        if event.ctrl:
+            modifiers |= 16
+        code = button | modifiers
+        column, row = event.x + 1, event.y + 1
+        if sgr:
+            return f"\x1b[<{code};{column};{row}{'m' if release else 'M'}".encode()
+        if column > 223 or row > 223:
+            # The X10 encoding has one byte per coordinate and cannot go further.
+            return b""
+        if release:
+            code = 3 | modifiers
+        return bytes([0x1B, 0x5B, 0x4D, 32 + code, 32 + column, 32 + row])
+
+    def _send_mouse(self, event: events.MouseEvent, button: int, release: bool = False) -> bool:
+        report = self._mouse_report(button, event, release)
+        if report is None:
+            return False
+        event.stop()
+        if report and self._session is not None:
+            self._session.write(report)
+        return True
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not self._send_mouse(event, 64):
+            self._scroll_back(-WHEEL_LINES)
+            event.stop()
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if not self._send_mouse(event, 65):
+            self._scroll_back(WHEEL_LINES)
+            event.stop()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._send_mouse(event, _button_code(event.button))
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self._send_mouse(event, _button_code(event.button), release=True)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        session = self._session
+        if session is None:
+            return
+        with session.lock:
+            tracking = session.terminal.mouse_tracking
+        pressed = event.button != 0
+        if tracking == 1003 or (tracking == 1002 and pressed):
+            button = _button_code(event.button) if pressed else 3
+            self._send_mouse(event, button | 32)
+
+    def _scroll_back(self, delta: int) -> None:
+        session = self._session
+        if session is None:
+            return
+        with session.lock:
+            session.terminal.scroll_viewport(delta)
+            self._frame = session.terminal.render()
+        self.refresh()
+
+
+def _button_code(button: int) -> int:
+    """Map Textual's button number (1 left, 2 middle, 3 right) to the xterm code."""
+    return {1: 0, 2: 1, 3: 2}.get(button, 0)
+
+
+def _rich_color(color: Color) -> RichColor | None:
+    if color is None:
+        return None
+    if isinstance(color, int):
+        return RichColor.from_ansi(color)
+    return RichColor.from_rgb(*color)
+
+
+_style_cache: dict[CellStyle, Style] = {}
+
+
+def _rich_style(style: CellStyle) -> Style:
+    cached = _style_cache.get(style)
+    if cached is not None:
+        return cached
+    rich_style = Style(
+        color=_rich_color(style.foreground),
+        bgcolor=_rich_color(style.background),
+        bold=style.bold or None,
+        dim=style.dim or None,
+        italic=style.italic or None,
+        underline=style.underline or None,
+        blink=style.blink or None,
+        reverse=style.reverse or None,
+        strike=style.strike or None,
+    )
+    if len(_style_cache) < 4096:
+        _style_cache[style] = rich_style
+    return rich_style
+
+
+def _row_strip(row: Row, width: int, base: Style, cursor_x: int) -> Strip:
+    segments = []
+    for span in row:
+        text = " " * span.cells if span.style.invisible else span.text
+        segments.append(Segment(text, base + _rich_style(span.style)))
+    # NOTE: when Rich measures a grapheme at another width than libghostty
+    # stored (some emoji with variation selectors), the rest of that row
+    # shifts. Cropping to the width keeps the other rows intact.
+    strip = Strip(segments).crop_extend(0, width, base)
+    if 0 <= cursor_x < width:
+        strip = _draw_cursor(strip, cursor_x, width)
+    return strip
+
+
+def _draw_cursor(strip: Strip, x: int, width: int) -> Strip:
+    before, cell, after = strip.divide([x, x + 1, width])
+    cursor_segments = [
+        Segment(segment.text, (segment.style or Style()) + Style(reverse=not (segment.style and segment.style.reverse)))
+        for segment in cell
+    ]
+    return Strip.join([before, Strip(cursor_segments), after])
