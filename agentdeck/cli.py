@@ -1,0 +1,226 @@
+"""The ``agentdeck`` command line.
+
+Errors in input (a path outside a repository, an invalid config value) print
+one line on stderr and exit with status 2. A traceback reaches the user only
+with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pygit2
+
+from agentdeck import __version__
+from agentdeck.config import BUILTIN_AGENTS, load_config
+from agentdeck.errors import AgentdeckError
+from agentdeck.logs import configure_logging
+from agentdeck.repository import RepositoryInfo, find_repository
+
+log = logging.getLogger(__name__)
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+STARTER_CONFIG = """\
+# agentdeck settings for this repository. Commit this file; put personal
+# settings in .agentdeck/config.local.toml, which overrides this one.
+
+# The agent a new task uses unless the dialog picks another; a key of [agents]
+# or a built-in profile: claude, codex, aider, opencode, gemini, copilot, demo.
+default_agent = "claude"
+
+# Task branches are named <branch_prefix><slug>.
+branch_prefix = "agentdeck/"
+
+# Where task worktrees go; relative paths are relative to the repository root.
+# The default is a sibling folder: ../<repository>.worktrees
+# worktree_root = "../myrepo.worktrees"
+
+# How the merge queue lands a task on its base branch.
+# merge_strategy = "merge"
+
+# Remap a key: action id = key.
+# [keys]
+# review = "d"
+
+# Override or add an agent. Commands are argument lists, never shell strings;
+# an argument containing {prompt} receives the task's prompt.
+# [agents.claude]
+# command = ["claude", "{prompt}"]
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentdeck",
+        description="Run several CLI coding agents in parallel on one repository, each in its own worktree.",
+        epilog="commands: demo, init, doctor, status. Run 'agentdeck COMMAND --help' for each.",
+    )
+    parser.add_argument("--version", action="version", version=f"agentdeck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and log debug records")
+    parser.add_argument("path", nargs="?", default=".", help="a path inside the repository (default: the current directory)")
+    return parser
+
+
+def build_command_parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"agentdeck {command}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and log debug records")
+    if command == "demo":
+        parser.description = "Create a throwaway repository with a small project and a demo agent, and open the deck on it."
+        parser.add_argument("--dir", type=Path, default=None, help="create the demo repository under this folder")
+    elif command == "init":
+        parser.description = "Write a commented starter .agentdeck/config.toml."
+        parser.add_argument("path", nargs="?", default=".", help="a path inside the repository")
+    elif command == "doctor":
+        parser.description = "Check git, libgit2, the terminal, installed agents, config and leftovers."
+        parser.add_argument("path", nargs="?", default=".", help="a path inside the repository")
+    elif command == "status":
+        parser.description = "Print tasks, statuses, branches and the merge queue without starting the UI."
+        parser.add_argument("path", nargs="?", default=".", help="a path inside the repository")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+COMMANDS = ("demo", "init", "doctor", "status")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        if argv and argv[0] in COMMANDS:
+            command = argv[0]
+            options = build_command_parser(command).parse_args(argv[1:])
+            return globals()[f"run_{command}"](options)
+        options = build_parser().parse_args(argv)
+        return run_deck(Path(options.path), debug=options.debug)
+    except AgentdeckError as error:
+        log.error("%s", error)
+        if debug:
+            raise
+        print(f"agentdeck: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        log.exception("unexpected error")
+        if debug:
+            raise
+        print(f"agentdeck: internal error: {error!r}; run again with --debug for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def open_repository(path: Path, debug: bool) -> RepositoryInfo:
+    repository = find_repository(path)
+    configure_logging(repository.state_dir, debug)
+    return repository
+
+
+def run_deck(path: Path, debug: bool = False, extra_config: dict | None = None) -> int:
+    """Open the deck on the repository containing *path*."""
+    repository = open_repository(path, debug)
+    config = load_config(repository.root, extra_config)
+
+    from agentdeck.deck import Deck
+    from agentdeck.ui.app import AgentdeckApp
+
+    deck = Deck(repository, config)
+    log.info("deck opened on %s", repository.root)
+    app = AgentdeckApp(deck)
+    try:
+        app.run()
+    finally:
+        # Also on a crash of the UI: no agent process outlives the deck.
+        deck.shutdown()
+    log.info("deck closed")
+    return app.return_code or 0
+
+
+def run_demo(options: argparse.Namespace) -> int:
+    from agentdeck.demo import create_demo_repository
+
+    parent = options.dir
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    folder = create_demo_repository(parent)
+    print(f"agentdeck demo: created {folder}")
+    status = run_deck(folder, debug=options.debug)
+    print(f"agentdeck demo: the repository stays at {folder}; delete it when done")
+    return status
+
+
+def run_init(options: argparse.Namespace) -> int:
+    repository = find_repository(Path(options.path))
+    target = repository.root / ".agentdeck" / "config.toml"
+    if target.exists():
+        print(f"agentdeck: {target} already exists; edit it, or remove it to start over", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(STARTER_CONFIG, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def run_status(options: argparse.Namespace) -> int:
+    from agentdeck.state import StateStore
+
+    repository = find_repository(Path(options.path))
+    state = StateStore(repository.state_dir).load()
+    if options.json:
+        print(json.dumps(state.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if not state.tasks:
+        print("no tasks")
+    for task in state.tasks:
+        print(f"{task.status.value:<9} {task.title}  [{task.agent}]  {task.branch}  +{task.added} -{task.removed}")
+    queued = [entry for entry in state.queue if entry.state.value != "removed"]
+    if queued:
+        print("\nmerge queue:")
+        titles = {task.id: task.title for task in state.tasks}
+        for entry in queued:
+            print(f"  {entry.state.value:<9} {titles.get(entry.task_id, '(deleted task)')} -> {entry.base_branch}")
+    return 0
+
+
+def run_doctor(options: argparse.Namespace) -> int:
+    problems = 0
+
+    def report(ok: bool, text: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{'ok  ' if ok else 'FIX '} {text}")
+
+    git = shutil.which("git")
+    if git:
+        version = subprocess.run([git, "--version"], capture_output=True, text=True).stdout.strip()
+        report(True, f"{version} (commits run the repository's hooks)")
+    else:
+        report(False, "git not found on PATH: commits made on approval will skip hooks; install git")
+    report(True, f"libgit2 {pygit2.LIBGIT2_VERSION} through pygit2 {pygit2.__version__}")
+    term = os.environ.get("TERM", "")
+    report(bool(term) and term != "dumb", f"TERM={term or '(unset)'}; COLORTERM={os.environ.get('COLORTERM', '(unset)')}")
+
+    try:
+        repository = find_repository(Path(options.path))
+        config = load_config(repository.root)
+        report(True, f"repository {repository.root}; config from {', '.join(map(str, config.sources)) or 'built-in defaults'}")
+        agents = config.agents
+    except AgentdeckError as error:
+        report(False, str(error))
+        agents = BUILTIN_AGENTS
+
+    for name, profile in sorted(agents.items()):
+        program = profile.command[0]
+        found = shutil.which(program)
+        label = profile.display_name or name
+        print(f"{'    ' if found else '  - '} agent {name} ({label}): {found or f'{program} not installed'}")
+    return 0 if problems == 0 else EXIT_INTERNAL

@@ -1,0 +1,54 @@
+"""The Textual application: wires the deck to its screens, themes and key map."""
+
+from __future__ import annotations
+
+import logging
+
+from textual.app import App
+from textual.binding import Binding
+
+from agentdeck.deck import Deck
+from agentdeck.ui.bindings import DECK_BINDINGS, validate_keymap
+from agentdeck.ui.screens.deck import DeckScreen
+from agentdeck.ui.screens.merge_queue import MERGE_QUEUE_BINDINGS
+from agentdeck.ui.screens.review import ReviewScreen
+from agentdeck.ui.themes import discover_themes
+
+log = logging.getLogger(__name__)
+
+
+class AgentdeckApp(App[None], inherit_bindings=False):
+    """agentdeck's full-screen UI for one repository.
+
+    Textual's own ctrl+q and ctrl+p bindings take priority over the focused
+    widget, so they would never reach an agent's terminal. They are replaced:
+    quitting goes through the deck's ``q`` (which asks first while agents run),
+    and the command palette keeps ctrl+p without priority.
+    """
+
+    TITLE = "agentdeck"
+    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette")]
+
+    def __init__(self, deck: Deck) -> None:
+        """Create the app for *deck*.
+
+        Raises:
+            ConfigError: the ``[keys]`` table names an unknown action.
+        """
+        super().__init__()
+        self.deck = deck
+        every_binding = [*DECK_BINDINGS, *ReviewScreen.BINDINGS, *MERGE_QUEUE_BINDINGS]
+        known = {binding.id for binding in every_binding if binding.id}
+        self.keymap_overrides = validate_keymap(deck.config.keys, known)
+
+    def on_mount(self) -> None:
+        for theme in discover_themes():
+            self.register_theme(theme)
+        wanted = self.deck.config.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            log.error("theme %r not found", wanted)
+            self.notify(f"theme {wanted!r} not found; using the default. Themes: {', '.join(sorted(self.available_themes))}", severity="warning")
+        self.set_keymap(self.keymap_overrides)
+        self.push_screen(DeckScreen(self.deck))

@@ -1,0 +1,62 @@
+"""The help screen: every key of the deck, the review screen and the merge queue."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP_TEXT = """\
+# agentdeck keys
+
+## Deck
+| key | action |
+| --- | --- |
+| `n` | new task: a branch, a linked worktree and an agent session |
+| `j` / `k`, `down` / `up` | select the next / previous task |
+| `enter` | focus the task's terminal: every key goes to the agent |
+| `ctrl+]` | leave the terminal, back to the deck |
+| `d` | review the selected task's changes |
+| `m` | merge queue |
+| `x` | stop the selected agent (asks first) |
+| `r` | start the selected task's agent again |
+| `D` | delete the task: worktree, and branch if landed (asks first) |
+| `?` | this help |
+| `q` | quit (asks first while agents run) |
+| `ctrl+p` | command palette |
+
+## New task dialog
+`tab` / `shift+tab` move between fields, `ctrl+s` creates the task, `escape` cancels.
+
+## Review
+`j` / `k` next / previous file, `[` / `]` previous / next hunk, `a` approve (commit pending changes and queue the task), `escape` back.
+
+## Merge queue
+`l` land the queue in order, `x` remove the selected entry, `escape` back.
+
+## Statuses
+`◌ starting` · `● working` · `? waiting` (the agent needs you) · `○ idle` · `✓ exited` · `✗ failed` · `■ stopped`
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal list of every key binding."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss_help", "Close", id="close_help")]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 90; max-width: 100%; height: 90%;
+        border: thick $primary; background: $surface;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP_TEXT)
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,190 @@
+"""The whole loop through the UI, driven by Pilot with the demo agent in real PTYs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from agentdeck.config import load_config
+from agentdeck.deck import Deck
+from agentdeck.repository import find_repository
+from agentdeck.tasks import EntryState, SessionStatus
+from agentdeck.ui.app import AgentdeckApp
+from agentdeck.ui.screens.confirm import ConfirmScreen
+from agentdeck.ui.screens.deck import DeckScreen
+from agentdeck.ui.screens.help import HelpScreen
+from agentdeck.ui.screens.merge_queue import MergeQueueScreen
+from agentdeck.ui.screens.new_task import NewTaskScreen
+from agentdeck.ui.screens.review import ReviewScreen
+from agentdeck.ui.widgets.terminal_pane import TerminalPane
+from textual.widgets import Input, TextArea
+from tests.conftest import commit_files, git, python_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def deck(repo, repo_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
+    commit_files(
+        repo,
+        {".agentdeck/config.toml": 'default_agent = "demo"\n', "greet.py": "def greet():\n    return 'hi'\n"},
+        "Add config",
+    )
+    made = Deck(find_repository(repo_path), load_config(repo_path))
+    yield made
+    made.shutdown()
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def pane_text(app) -> str:
+    session = app.screen.query_one(TerminalPane).session
+    if session is None:
+        return ""
+    with session.lock:
+        return session.terminal.text()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if char == " " else char for char in text])
+
+
+async def new_task(pilot, title: str, prompt: str) -> None:
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewTaskScreen))
+    await type_text(pilot, title)
+    await pilot.press("tab")
+    pilot.app.screen.query_one("#prompt", TextArea).load_text(prompt)
+    await pilot.press("ctrl+s")
+
+
+async def answer_yes(pilot, app, deck: Deck, title: str) -> None:
+    """Wait for the demo agent's question in the selected task's pane, then type y through the pane."""
+    await wait_until(pilot, lambda: "[y/n]" in pane_text(app))
+    await pilot.press("enter")
+    assert app.focused is app.screen.query_one(TerminalPane)
+    await pilot.press("y", "enter")
+    await wait_until(pilot, lambda: "Done." in pane_text(app))
+    await pilot.press("ctrl+right_square_bracket")
+    assert app.focused is not app.screen.query_one(TerminalPane)
+
+
+async def review_and_approve(pilot, app) -> None:
+    await pilot.press("d")
+    await wait_until(pilot, lambda: isinstance(app.screen, ReviewScreen))
+    await wait_until(pilot, lambda: app.screen.review is not None)
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
+
+
+async def test_whole_loop_two_tasks(deck, repo, repo_path):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await new_task(pilot, "Add farewell", "append '# farewell' to greet.py")
+        await wait_until(pilot, lambda: len(deck.tasks) == 1)
+        first = deck.tasks[0]
+        await answer_yes(pilot, app, deck, first.title)
+
+        await new_task(pilot, "Usage docs", "create docs/usage.md with '# Usage'")
+        await wait_until(pilot, lambda: len(deck.tasks) == 2)
+        second = deck.tasks[1]
+        # The new task is selected, so its terminal is the one on screen.
+        await wait_until(pilot, lambda: app.screen.query_one(TerminalPane).session is deck.session(second.id))
+        await answer_yes(pilot, app, deck, second.title)
+        assert {task.status for task in deck.tasks} <= {SessionStatus.WORKING, SessionStatus.IDLE}
+
+        await review_and_approve(pilot, app)
+        await pilot.press("k")
+        await wait_until(pilot, lambda: app.screen.query_one(TerminalPane).session is deck.session(first.id))
+        await review_and_approve(pilot, app)
+        await wait_until(pilot, lambda: len(deck.queue_rows()) == 2)
+
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, MergeQueueScreen))
+        await pilot.press("l")
+        await wait_until(pilot, lambda: all(row.state is EntryState.LANDED for row in deck.queue_rows()))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
+
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running)
+
+    assert deck.running_sessions() == []
+    assert (repo_path / "greet.py").read_text().endswith("# farewell\n")
+    assert (repo_path / "docs" / "usage.md").read_text() == "# Usage\n"
+    assert git(repo_path, "status", "--porcelain") == ""
+    assert git(repo_path, "fsck", "--strict") == ""
+    log = git(repo_path, "log", "--format=%s", "main")
+    assert "Usage docs" in log and "Add farewell" in log
+
+
+async def test_new_task_dialog_needs_title_or_prompt(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
+        assert app.focused is app.screen.query_one("#title", Input)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, NewTaskScreen)
+        assert "Type a title or a prompt" in str(app.screen.query_one("#error").render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
+    assert deck.tasks == []
+
+
+async def test_quit_without_agents_does_not_ask(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running)
+
+
+async def test_quit_can_be_cancelled(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await new_task(pilot, "Stay", "append 'x' to greet.py")
+        await wait_until(pilot, lambda: deck.running_sessions())
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
+        assert deck.running_sessions()
+
+
+async def test_help_lists_keys(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
+
+
+async def test_keys_without_task_warn(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("d", "enter", "x", "D", "r"):
+            await pilot.press(key)
+        assert isinstance(app.screen, DeckScreen)
+        assert any("No task selected" in str(n.message) for n in app._notifications)
+
+
+async def test_remapped_key_from_config(repo, repo_path, monkeypatch):
+    commit_files(repo, {".agentdeck/config.toml": 'default_agent = "demo"\n[keys]\nhelp = "h"\n'}, "Remap help")
+    deck = Deck(find_repository(repo_path), load_config(repo_path))
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
