@@ -188,3 +188,31 @@ async def test_remapped_key_from_config(repo, repo_path, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("h")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_terminal_gets_pane_content_size_after_resize(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await new_task(pilot, "Sizes", "append 'x' to greet.py")
+        await wait_until(pilot, lambda: deck.tasks and deck.session(deck.tasks[0].id))
+        pane = app.screen.query_one(TerminalPane)
+        session = deck.session(deck.tasks[0].id)
+
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: pane.size.width < 100)
+        await pilot.pause(0.2)
+
+        with session.lock:
+            assert (session.terminal.columns, session.terminal.rows) == (pane.size.width, pane.size.height)
+        assert pane.size.width == 80 - 2  # the border takes one column on each side
+
+
+async def test_new_task_dialog_fits_80x24(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
+        await pilot.pause(0.2)
+        keys = app.screen.query_one("#keys")
+        assert keys.region.height == 1
+        assert keys.region.bottom <= 24

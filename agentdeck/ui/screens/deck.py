@@ -105,7 +105,7 @@ class DeckScreen(Screen[None]):
             pane.attach(None)
             pane.border_title = "Terminal"
             return
-        pane.attach(self.deck.session(task.id))
+        pane.attach(self.deck.session(task.id), hint=f"The agent of “{task.title}” is not running. Press r to start it.")
         pane.border_title = f"{task.title} · {task.branch}"
         pane.border_subtitle = "enter: type to the agent · ctrl+]: back"
 

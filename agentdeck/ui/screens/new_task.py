@@ -42,12 +42,12 @@ class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
         width: 90; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    NewTaskScreen .field-label { margin-top: 1; color: $text-muted; }
-    NewTaskScreen TextArea { height: 8; }
+    NewTaskScreen .field-label { color: $text-muted; }
+    NewTaskScreen TextArea { height: 6; }
     NewTaskScreen Horizontal { height: auto; }
     NewTaskScreen Horizontal > Vertical { width: 1fr; height: auto; }
     NewTaskScreen #error { color: $error; height: auto; }
-    NewTaskScreen #keys { color: $text-muted; margin-top: 1; }
+    NewTaskScreen #keys { color: $text-muted; }
     """
 
     def __init__(self, agents: list[str], default_agent: str, branches: list[str], default_branch: str) -> None:

@@ -90,6 +90,7 @@ class TerminalPane(Widget, can_focus=True):
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._sync_since: float | None = None
+        self._hint = NO_SESSION_HINT
 
     # Attaching a session.
 
@@ -106,8 +107,11 @@ class TerminalPane(Widget, can_focus=True):
             return (80, 24)
         return (width, height)
 
-    def attach(self, session: PaneSession | None) -> None:
-        """Show ``session``, or the hint when it is None."""
+    def attach(self, session: PaneSession | None, hint: str = NO_SESSION_HINT) -> None:
+        """Show ``session``, or *hint* when it is None."""
+        if hint != self._hint:
+            self._hint = hint
+            self.refresh()
         if session is self._session:
             return
         if self._session is not None:
@@ -127,8 +131,9 @@ class TerminalPane(Widget, can_focus=True):
             self._session.remove_output_listener(self._on_output)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._session is not None and event.size.width > 0 and event.size.height > 0:
-            self._session.resize(event.size.width, event.size.height)
+        # The event's size includes the border; the program gets the content area only.
+        if self._session is not None and self.size.width > 0 and self.size.height > 0:
+            self._session.resize(*self.terminal_size)
             self._read_frame()
         self._strips.clear()
         self.refresh()
@@ -220,7 +225,7 @@ class TerminalPane(Widget, can_focus=True):
     def _render_hint(self, y: int, width: int, base: Style) -> Strip:
         if y != self.size.height // 2:
             return Strip.blank(width, base)
-        hint = NO_SESSION_HINT[:width]
+        hint = self._hint[:width]
         left = (width - len(hint)) // 2
         segments = [Segment(" " * left, base), Segment(hint, base + Style(dim=True))]
         return Strip(segments).extend_cell_length(width, base)
