@@ -1,8 +1,8 @@
 """The deck: tasks, their sessions and the merge queue of one repository, without any UI.
 
-The UI calls these methods; the slow ones (creating a worktree, reviewing,
-approving, landing) are meant to run in worker threads, so every change to
-the shared state happens under one lock and is saved before the call returns.
+The UI calls these methods. The slow ones (creating a worktree, reviewing,
+approving, landing) run in worker threads, so every change to the shared
+state happens under one lock and is saved before the call returns.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ApproveResult:
-    """What approving a task did."""
+    """The result of approving a task: the commit made, if any, and its queue entry."""
 
     commit: str | None
     hooks_skipped: bool
@@ -162,6 +162,7 @@ class Deck:
         old = self.sessions.get(task_id)
         if old is not None and old.is_alive:
             raise TaskError(f"task {task.title!r} is still running; stop it first (x)")
+
         profile = self.config.agent(task.agent)
         prompt = task.prompt if with_prompt else ""
         if profile.takes_prompt_in_argv:
@@ -170,6 +171,7 @@ class Deck:
         else:
             argv = list(profile.command)
             terminal_prompt = prompt or None
+
         environment = agent_environment(
             os.environ,
             {
@@ -181,6 +183,7 @@ class Deck:
                 "AGENTDECK_REPOSITORY": str(self.repository.root),
             },
         )
+
         session = Session(task.id, argv, Path(task.worktree), environment, columns, rows, terminal_prompt)
         with self.lock:
             self.sessions[task.id] = session

@@ -37,9 +37,17 @@ DEMO_FILES = {
 }
 
 def create_demo_repository(parent: Path | None = None) -> Path:
-    """Create a new repository holding the demo project, with one commit on ``main``; return its path."""
+    """Create a new repository holding the demo project under a fresh temporary folder; return its path."""
     folder = Path(tempfile.mkdtemp(prefix="agentdeck-demo-", dir=parent)) / "greet"
+    signature = pygit2.Signature("agentdeck demo", "demo@agentdeck.invalid")
+    return init_demo_repository(folder, signature)
+
+
+def init_demo_repository(folder: Path, signature: pygit2.Signature) -> Path:
+    """Write the demo project into *folder* and commit it on ``main`` as *signature*; return *folder*."""
     repo = pygit2.init_repository(str(folder), initial_head="main")
+    repo.config["user.name"] = signature.name
+    repo.config["user.email"] = signature.email
     for name, content in DEMO_FILES.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,8 +55,5 @@ def create_demo_repository(parent: Path | None = None) -> Path:
     index = repo.index
     index.add_all()
     index.write()
-    signature = pygit2.Signature("agentdeck demo", "demo@agentdeck.invalid")
-    repo.config["user.name"] = "agentdeck demo"
-    repo.config["user.email"] = "demo@agentdeck.invalid"
     repo.create_commit("HEAD", signature, signature, "Start the greet project\n", index.write_tree(), [])
     return folder

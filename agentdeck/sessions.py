@@ -42,7 +42,7 @@ READ_CHUNK = 65536
 # Variables an agent must not inherit: with them it would open panes in the user's tmux.
 _DROPPED_VARIABLES = ("TMUX", "TMUX_PANE")
 
-# A question waiting for a yes/no answer on the cursor's line, in the forms most CLIs print.
+# A yes/no question on the last non-blank line of the screen, in the forms most CLIs print.
 _YES_NO_QUESTION = re.compile(r"(\[y/n\]|\(y/n\)|\(Y\)es/\(N\)o|\[Y/n\]|\[y/N\])[^\n]*$", re.IGNORECASE)
 
 OutputListener = Callable[[], None]

@@ -14,7 +14,7 @@ import pygit2
 
 from agentdeck.config import load_config
 from agentdeck.deck import Deck
-from agentdeck.demo import DEMO_FILES
+from agentdeck.demo import init_demo_repository
 from agentdeck.repository import find_repository
 from agentdeck.tasks import SessionStatus
 from agentdeck.ui.app import AgentdeckApp
@@ -27,16 +27,7 @@ SIGNATURE = pygit2.Signature("agentdeck demo", "demo@agentdeck.invalid", FIXED_T
 
 def make_demo_deck(home: Path) -> Deck:
     """Create the demo project at ``home/greet`` with a fixed commit, and a deck on it."""
-    folder = home / "greet"
-    repo = pygit2.init_repository(str(folder), initial_head="main")
-    for name, content in DEMO_FILES.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    index = repo.index
-    index.add_all()
-    index.write()
-    repo.create_commit("HEAD", SIGNATURE, SIGNATURE, "Start the greet project\n", index.write_tree(), [])
+    folder = init_demo_repository(home / "greet", SIGNATURE)
     return Deck(find_repository(folder), load_config(folder))
 
 

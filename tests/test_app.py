@@ -127,7 +127,8 @@ async def test_whole_loop_two_tasks(deck, repo, repo_path):
     assert git(repo_path, "status", "--porcelain") == ""
     assert git(repo_path, "fsck", "--strict") == ""
     log = git(repo_path, "log", "--format=%s", "main")
-    assert "Usage docs" in log and "Add farewell" in log
+    assert "Usage docs" in log
+    assert "Add farewell" in log
 
 
 async def test_new_task_dialog_needs_title_or_prompt(deck):

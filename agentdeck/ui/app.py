@@ -22,7 +22,7 @@ class AgentdeckApp(App[None], inherit_bindings=False):
 
     Textual's own ctrl+q and ctrl+p bindings take priority over the focused
     widget, so they would never reach an agent's terminal. They are replaced:
-    quitting goes through the deck's ``q`` (which asks first while agents run),
+    quitting goes through the deck's ``q``, which requests confirmation while agents run,
     and the command palette keeps ctrl+p without priority.
     """
 
@@ -44,11 +44,11 @@ class AgentdeckApp(App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         for theme in discover_themes():
             self.register_theme(theme)
-        wanted = self.deck.config.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
+        theme_name = self.deck.config.theme
+        if theme_name in self.available_themes:
+            self.theme = theme_name
         else:
-            log.error("theme %r not found", wanted)
-            self.notify(f"theme {wanted!r} not found; using the default. Themes: {', '.join(sorted(self.available_themes))}", severity="warning")
+            log.error("theme %r not found", theme_name)
+            self.notify(f"theme {theme_name!r} not found; using the default. Themes: {', '.join(sorted(self.available_themes))}", severity="warning")
         self.set_keymap(self.keymap_overrides)
         self.push_screen(DeckScreen(self.deck))

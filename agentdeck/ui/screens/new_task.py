@@ -20,7 +20,7 @@ DEMO_PROMPT_HINT = (
 
 @dataclass(frozen=True)
 class NewTaskRequest:
-    """What the user typed into the new task dialog."""
+    """The fields the user filled in the new task dialog."""
 
     title: str
     prompt: str

@@ -95,9 +95,9 @@ class TaskList(DataTable):
     def sync(self, tasks: list[Task], now: float | None = None) -> None:
         """Bring the rows in line with *tasks*, keeping the highlighted task highlighted."""
         now = time.time() if now is None else now
-        wanted = {task.id for task in tasks}
+        current_ids = {task.id for task in tasks}
         for row_key in list(self.rows):
-            if row_key.value not in wanted:
+            if row_key.value not in current_ids:
                 self.remove_row(row_key)
         for task in tasks:
             cells = row_cells(task, now)
