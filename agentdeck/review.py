@@ -7,8 +7,11 @@ index into memory, adding every file to that copy and writing it out as a tree
 object. The index file itself is never written, so reviewing a task cannot
 disturb an agent that is staging changes in the same worktree at that moment.
 
-The merge-base tree is then diffed against that snapshot with libgit2, rename
-detection on, and each file's unified patch is parsed with ``unidiff``.
+The merge-base tree is then compared with that snapshot by ``git diff -M -C
+--raw -p``, so statuses, rename and copy pairs and line counts are git's own.
+Without a ``git`` executable libgit2 compares them, with the same options.
+Each file's patch text is parsed here. The parser splits lines on ``\\n`` only, so a lone CR
+inside a line stays part of that line.
 """
 
 from __future__ import annotations
@@ -20,14 +23,13 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import pygit2
-from pygit2.enums import DiffFind
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
-from unidiff.patch import Hunk as UnidiffHunk
+from pygit2.enums import DiffFind, DiffOption
 
 from agentdeck.errors import ReviewError
 
@@ -38,9 +40,23 @@ CR_MARKER = "\N{SYMBOL FOR CARRIAGE RETURN}"
 NO_NEWLINE_MARKER = "\N{CIRCLED DIVISION SLASH}"
 """Appended to the last line of a file that does not end with a newline."""
 
+MAX_LINE_CHARS = 4000
+"""Characters of one line shown before the rest is cut and counted in a marker.
+
+Minified files put a whole program on one line. Cutting it keeps layout,
+wrapping and highlighting of that row bounded in time and memory.
+"""
+TRUNCATION_MARKER = "\N{MIDLINE HORIZONTAL ELLIPSIS}"
+
 # Lines longer than this get no word-level highlight, because matching tokens
 # is quadratic in the worst case and such lines are rarely read word by word.
 WORD_DIFF_MAX_CHARS = 1000
+
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+"""Blobs larger than this are not loaded as whole files for context and highlighting."""
+
+MODE_SYMLINK = 0o120000
+MODE_SUBMODULE = 0o160000
 
 _STATUS_WORDS = {
     "A": "added",
@@ -48,8 +64,7 @@ _STATUS_WORDS = {
     "M": "modified",
     "R": "renamed",
     "C": "copied",
-    # A type change (file to symlink, say) is shown as a modification.
-    "T": "modified",
+    "T": "typechange",
 }
 
 # Variables that would point git at another repository or index than the
@@ -64,10 +79,13 @@ _GIT_LOCATION_VARIABLES = (
 )
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+_HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)")
 
 # Control characters other than tab, mapped to the Control Pictures block.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 _CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20) if code != 0x09} | {0x7F: 0x2421}
+
+Tag = TypeVar("Tag")
 
 
 @dataclass(slots=True)
@@ -101,6 +119,16 @@ class Hunk:
         header = f"@@ -{_hunk_range(self.old_start, self.old_count)} +{_hunk_range(self.new_start, self.new_count)} @@"
         return f"{header} {self.section}" if self.section else header
 
+    @property
+    def old_first(self) -> int:
+        """The first old line the hunk covers; git writes the line before an empty range as its start."""
+        return self.old_start if self.old_count else self.old_start + 1
+
+    @property
+    def new_first(self) -> int:
+        """The first new line the hunk covers."""
+        return self.new_start if self.new_count else self.new_start + 1
+
 
 @dataclass(slots=True)
 class FileChange:
@@ -111,7 +139,7 @@ class FileChange:
     old_path: str | None
     """The path before a rename or copy, or None for other changes."""
     status: str
-    """"added", "deleted", "modified", "renamed" or "copied"."""
+    """"added", "deleted", "modified", "renamed", "copied" or "typechange" (file to symlink, say)."""
     added: int
     removed: int
     binary: bool
@@ -120,11 +148,32 @@ class FileChange:
     new_mode: int | None
     """The git file mode after the change; None when deleted."""
     hunks: list[Hunk] = field(default_factory=list)
+    similarity: int | None = None
+    """Percent of content kept by a rename or copy, as git prints it after R or C."""
+    old_id: str | None = None
+    """The blob (or, for a submodule, commit) id before the change."""
+    new_id: str | None = None
+    """The blob (or, for a submodule, commit) id after the change."""
+    old_size: int = 0
+    """Bytes of the old blob; filled in for binary files only."""
+    new_size: int = 0
+    """Bytes of the new blob; filled in for binary files only."""
 
     @property
     def mode_changed(self) -> bool:
         """True when both sides exist and their file modes differ."""
         return self.old_mode is not None and self.new_mode is not None and self.old_mode != self.new_mode
+
+    @property
+    def kind(self) -> str:
+        """"file", "symlink" or "submodule", for the side that exists after the change (or before, if deleted)."""
+        mode = self.new_mode if self.new_mode is not None else self.old_mode
+        return entry_kind(mode)
+
+    @property
+    def display_path(self) -> str:
+        """``old → new`` for a rename or copy, else the path."""
+        return f"{self.old_path} \N{RIGHTWARDS ARROW} {self.path}" if self.old_path else self.path
 
 
 @dataclass(slots=True)
@@ -137,6 +186,17 @@ class Review:
     removed: int
     branch: str
     base_branch: str
+    repository: str = ""
+    """The worktree path, for reading blobs of this review with :func:`file_lines`."""
+    snapshot: str = ""
+    """The tree id of the worktree as reviewed; equal snapshots mean equal content."""
+    ignore_whitespace: bool = False
+    """True when lines that differ only in whitespace were treated as unchanged."""
+
+    @property
+    def fingerprint(self) -> str:
+        """The merge-base and snapshot together; :func:`review_fingerprint` returns the same when nothing changed."""
+        return f"{self.merge_base}:{self.snapshot}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +209,15 @@ class Row:
     """
 
     kind: str
-    """"context", "changed", "added", "removed" or "hunk" (a hunk header in old_text)."""
+    """"context", "changed", "added", "removed", "hunk" (a hunk header in
+    old_text) or "fold" (``folded`` unchanged lines starting at old_no and new_no)."""
     old_no: int | None
     old_text: str
     new_no: int | None
     new_text: str
     old_spans: tuple[tuple[int, int], ...] = ()
     new_spans: tuple[tuple[int, int], ...] = ()
+    folded: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,19 +232,40 @@ class CommitResult:
     """The output of git and the hooks, or the reason the hooks were skipped."""
 
 
-def compute_review(worktree: Path, branch: str, base_branch: str) -> Review:
+def entry_kind(mode: int | None) -> str:
+    """Name the kind of tree entry a git file mode stands for: "file", "symlink" or "submodule"."""
+    if mode == MODE_SYMLINK:
+        return "symlink"
+    if mode == MODE_SUBMODULE:
+        return "submodule"
+    return "file"
+
+
+def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whitespace: bool = False) -> Review:
     """Compute the changes of *branch* and its *worktree* against the merge-base with *base_branch*.
+
+    With *ignore_whitespace*, lines that differ only in whitespace count as
+    unchanged, as with ``git diff -w``. With the ``git`` executable on PATH the
+    snapshot is diffed by ``git diff -M -C``, so statuses, rename and copy
+    pairs and line counts are exactly git's. Without it libgit2 diffs, and its
+    inexact rename and copy pairing can differ from git's.
 
     Raises:
         ReviewError: the worktree cannot be opened, is not on *branch*, a
-            branch is missing, the branches share no history, or a patch
-            cannot be parsed.
+            branch is missing, the branches share no history, or git could
+            not produce the diff.
     """
-    merge_base, diff = _diff_worktree(worktree, branch, base_branch)
-    try:
-        files = [_file_change(patch) for patch in diff]
-    except pygit2.GitError as error:
-        raise ReviewError(f"{worktree}: git could not produce the diff: {error}; check the worktree with `git status`") from error
+    git = shutil.which("git")
+    if git is not None:
+        repo = _open_worktree(worktree)
+        merge_base = _merge_base(repo, worktree, branch, base_branch)
+        try:
+            snapshot = str(_snapshot_working_tree(repo).id)
+        except pygit2.GitError as error:
+            raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
+        files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace)
+    else:
+        files, merge_base, snapshot = _changes_from_libgit2(worktree, branch, base_branch, ignore_whitespace)
 
     return Review(
         merge_base=merge_base,
@@ -191,7 +274,28 @@ def compute_review(worktree: Path, branch: str, base_branch: str) -> Review:
         removed=sum(change.removed for change in files),
         branch=branch,
         base_branch=base_branch,
+        repository=str(worktree),
+        snapshot=snapshot,
+        ignore_whitespace=ignore_whitespace,
     )
+
+
+def review_fingerprint(worktree: Path, branch: str, base_branch: str) -> str:
+    """Return what :attr:`Review.fingerprint` would be now, without building any patch.
+
+    Hashing the worktree's files is the expensive part, so poll this every
+    few seconds at most.
+
+    Raises:
+        ReviewError: as for :func:`compute_review`.
+    """
+    repo = _open_worktree(worktree)
+    merge_base = _merge_base(repo, worktree, branch, base_branch)
+    try:
+        snapshot = _snapshot_working_tree(repo)
+    except pygit2.GitError as error:
+        raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
+    return f"{merge_base}:{snapshot.id}"
 
 
 def diff_stat(worktree: Path, branch: str, base_branch: str) -> tuple[int, int]:
@@ -202,38 +306,103 @@ def diff_stat(worktree: Path, branch: str, base_branch: str) -> tuple[int, int]:
     Raises:
         ReviewError: as for :func:`compute_review`.
     """
-    _, diff = _diff_worktree(worktree, branch, base_branch)
+    _, _, _, diff = _diff_worktree(worktree, branch, base_branch, False)
     stats = diff.stats
     return stats.insertions, stats.deletions
 
 
-def side_by_side(change: FileChange) -> list[Row]:
+def file_lines(review: Review, change: FileChange) -> tuple[list[str] | None, list[str] | None]:
+    """Read the whole old and new text of *change*, split into lines on ``\\n``.
+
+    A side is None when it does not exist, is binary, a submodule, larger
+    than :data:`MAX_TEXT_BYTES`, or its blob can no longer be read.
+    """
+    if change.binary or change.kind == "submodule" or not review.repository:
+        return None, None
+    try:
+        repo = pygit2.Repository(review.repository)
+    except pygit2.GitError as error:
+        log.warning("cannot open %s to read %s: %s", review.repository, change.path, error)
+        return None, None
+    old = _blob_lines(repo, change.old_id) if change.status != "added" else None
+    new = _blob_lines(repo, change.new_id) if change.status != "deleted" else None
+    return old, new
+
+
+def side_by_side(
+    change: FileChange,
+    *,
+    word_diff: bool = True,
+    old_lines: Sequence[str] | None = None,
+    new_lines: Sequence[str] | None = None,
+) -> list[Row]:
     """Lay out the hunks of *change* as rows of old and new lines.
 
     Within a hunk, each block of removed lines followed by added lines is
     paired line by line. The extra lines of the longer block get rows whose
-    other side is empty. Text is prepared with :func:`display_text`.
+    other side is empty. Text is prepared with :func:`display_text`. Without
+    *word_diff* the rows carry no word spans, so a caller can compute them
+    later with :func:`word_spans` for the rows it shows. Given the whole old
+    and new file as *old_lines* and *new_lines*, the unchanged lines between
+    hunks are added as "fold" rows that :func:`expand_folds` opens.
     """
     rows: list[Row] = []
+    folds = old_lines is not None and new_lines is not None and bool(change.hunks)
+    old_next = new_next = 1
     for hunk in change.hunks:
+        if folds:
+            _add_fold(rows, old_next, hunk.old_first, new_next, hunk.new_first)
+        old_next = hunk.old_first + hunk.old_count
+        new_next = hunk.new_first + hunk.new_count
         rows.append(Row("hunk", None, hunk.header, None, ""))
-        removed: list[HunkLine] = []
-        added: list[HunkLine] = []
-        for line in hunk.lines:
-            if line.kind == "removed":
-                if added:
-                    rows.extend(_pair_block(removed, added))
-                    removed, added = [], []
-                removed.append(line)
-            elif line.kind == "added":
-                added.append(line)
-            else:
-                rows.extend(_pair_block(removed, added))
-                removed, added = [], []
-                text = display_text(line.text, line.no_newline)
-                rows.append(Row("context", line.old_no, text, line.new_no, text))
-        rows.extend(_pair_block(removed, added))
+        _hunk_rows(rows, hunk, word_diff)
+    if folds:
+        _add_fold(rows, old_next, len(old_lines) + 1, new_next, len(new_lines) + 1)
     return rows
+
+
+def expand_folds(rows: Sequence[Row], old_lines: Sequence[str], new_lines: Sequence[str]) -> list[Row]:
+    """Replace every fold row of *rows* with the unchanged lines it hides."""
+    expanded: list[Row] = []
+    for row in rows:
+        if row.kind != "fold":
+            expanded.append(row)
+            continue
+        for offset in range(row.folded):
+            old_no = row.old_no + offset
+            new_no = row.new_no + offset
+            expanded.append(
+                Row("context", old_no, _whole_file_text(old_lines, old_no), new_no, _whole_file_text(new_lines, new_no))
+            )
+    return expanded
+
+
+def unified(rows: Sequence[Row]) -> list[Row]:
+    """Turn side-by-side *rows* into one column: each block's old lines, then its new lines.
+
+    Pairs were formed in order, so this restores the order of the patch.
+    """
+    result: list[Row] = []
+    removed: list[Row] = []
+    added: list[Row] = []
+
+    def flush() -> None:
+        result.extend(removed)
+        result.extend(added)
+        removed.clear()
+        added.clear()
+
+    for row in rows:
+        if row.kind in ("changed", "removed", "added"):
+            if row.old_no is not None:
+                removed.append(Row("removed", row.old_no, row.old_text, None, "", old_spans=row.old_spans))
+            if row.new_no is not None:
+                added.append(Row("added", None, "", row.new_no, row.new_text, new_spans=row.new_spans))
+        else:
+            flush()
+            result.append(row)
+    flush()
+    return result
 
 
 def display_text(text: str, no_newline: bool = False) -> str:
@@ -241,14 +410,47 @@ def display_text(text: str, no_newline: bool = False) -> str:
 
     Tabs become spaces up to the next 8-column stop, counting wide characters
     as two columns. Other control characters become their Unicode control
-    pictures, so a CR shows as a marker instead of moving the cursor. With
-    *no_newline* set, :data:`NO_NEWLINE_MARKER` is appended.
+    pictures, so a CR shows as a marker instead of moving the cursor. A line
+    longer than :data:`MAX_LINE_CHARS` is cut, and a marker gives the number of
+    characters were left out. With *no_newline* set, :data:`NO_NEWLINE_MARKER`
+    is appended.
     """
-    if "\t" in text:
-        text = _expand_tabs(text)
-    if _CONTROL.search(text):
-        text = text.translate(_CONTROL_PICTURES)
-    return text + NO_NEWLINE_MARKER if no_newline else text
+    if len(text) <= MAX_LINE_CHARS and "\t" not in text and not _CONTROL.search(text):
+        return text + NO_NEWLINE_MARKER if no_newline else text
+    return "".join(piece for piece, _ in display_pieces([(text, None)], no_newline))
+
+
+def display_pieces(pieces: Iterable[tuple[str, Tag]], no_newline: bool = False) -> list[tuple[str, Tag | None]]:
+    """Apply :func:`display_text` to a line given as tagged pieces, keeping each piece's tag.
+
+    Syntax highlighting uses this to carry token types through tab expansion
+    and truncation. Markers added at the end are tagged None. Joining the
+    returned pieces gives exactly ``display_text`` of the joined input.
+    """
+    result: list[tuple[str, Tag | None]] = []
+    column = 0
+    kept = 0
+    cut = 0
+    for text, tag in pieces:
+        if kept + len(text) > MAX_LINE_CHARS:
+            keep = max(0, MAX_LINE_CHARS - kept)
+            cut += len(text) - keep
+            text = text[:keep]
+        if not text:
+            continue
+        kept += len(text)
+        if "\t" in text:
+            text, column = _expand_tabs(text, column)
+        else:
+            column += _text_width(text)
+        if _CONTROL.search(text):
+            text = text.translate(_CONTROL_PICTURES)
+        result.append((text, tag))
+    if cut:
+        result.append((f" {TRUNCATION_MARKER} {cut:,} more characters", None))
+    if no_newline:
+        result.append((NO_NEWLINE_MARKER, None))
+    return result
 
 
 def word_spans(old: str, new: str) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
@@ -285,6 +487,16 @@ def word_spans(old: str, new: str) -> tuple[tuple[tuple[int, int], ...], tuple[t
     return tuple(old_spans), tuple(new_spans)
 
 
+def with_word_spans(row: Row) -> Row:
+    """Return *row* with its word spans filled in when it is a changed pair."""
+    if row.kind != "changed" or row.old_spans or row.new_spans:
+        return row
+    old_spans, new_spans = word_spans(row.old_text, row.new_text)
+    if not old_spans and not new_spans:
+        return row
+    return replace(row, old_spans=old_spans, new_spans=new_spans)
+
+
 def commit_pending(worktree: Path, message: str) -> CommitResult:
     """Commit every uncommitted and untracked change in *worktree* on its branch.
 
@@ -309,27 +521,181 @@ def commit_pending(worktree: Path, message: str) -> CommitResult:
     return _commit_with_git(git, worktree, message)
 
 
-def _diff_worktree(worktree: Path, branch: str, base_branch: str) -> tuple[str, pygit2.Diff]:
+def _changes_from_libgit2(worktree: Path, branch: str, base_branch: str, ignore_whitespace: bool) -> tuple[list[FileChange], str, str]:
+    repo, merge_base, snapshot, diff = _diff_worktree(worktree, branch, base_branch, ignore_whitespace)
+    try:
+        flags = DiffOption.IGNORE_WHITESPACE if ignore_whitespace else DiffOption.NORMAL
+        files = [_file_change(repo, patch, flags) for patch in diff]
+    except pygit2.GitError as error:
+        raise ReviewError(f"{worktree}: git could not produce the diff: {error}; check the worktree with `git status`") from error
+    return files, merge_base, snapshot
+
+
+@dataclass(slots=True)
+class _RawEntry:
+    old_mode: int
+    new_mode: int
+    old_id: str
+    new_id: str
+    letter: str
+    score: int | None
+    old_path: bytes
+    new_path: bytes
+
+
+def _changes_from_git(
+    git: str, repo: pygit2.Repository, worktree: Path, merge_base: str, snapshot: str, ignore_whitespace: bool
+) -> list[FileChange]:
+    # Raw records give exact paths (-z leaves them unquoted), modes, ids and
+    # scores; the patch that follows gives the lines, one section per record.
+    args = [
+        "-c", "core.quotepath=off", "diff", "--raw", "-p", "-z", "--no-abbrev", "-M", "-C",
+        "--no-color", "--no-ext-diff", "--no-textconv", "--submodule=short", "--src-prefix=a/", "--dst-prefix=b/",
+    ]
+    if ignore_whitespace:
+        args.append("-w")
+    completed = _run_git_bytes(git, worktree, [*args, merge_base, snapshot])
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", errors="replace").strip()
+        raise ReviewError(f"{worktree}: `git diff` failed (exit {completed.returncode}): {message}; check the worktree with `git status`")
+
+    entries, patch = _split_raw(completed.stdout)
+    sections = _patch_sections(patch)
+    changes: list[FileChange] = []
+    position = 0
+    for entry in entries:
+        header = b"diff --git " + _git_quote(b"a/" + entry.old_path) + b" " + _git_quote(b"b/" + entry.new_path)
+        own: list[bytes] = []
+        # A type change comes as two sections (deletion, then addition) under one header.
+        while position < len(sections) and sections[position].split(b"\n", 1)[0] == header:
+            own.append(sections[position])
+            position += 1
+            if entry.letter != "T":
+                break
+        changes.append(_change_from_git(repo, entry, own))
+    if position != len(sections):
+        log.warning("%s: %d patch sections did not match a file of `git diff --raw`", worktree, len(sections) - position)
+    return changes
+
+
+def _split_raw(output: bytes) -> tuple[list[_RawEntry], bytes]:
+    boundary = output.find(b"\0\0diff --git ")
+    raw, patch = (output, b"") if boundary < 0 else (output[: boundary + 1], output[boundary + 2 :])
+    fields = raw.split(b"\0")
+    entries: list[_RawEntry] = []
+    position = 0
+    while position < len(fields) and fields[position].startswith(b":"):
+        old_mode, new_mode, old_id, new_id, status = fields[position][1:].decode("ascii").split(" ")
+        letter = status[0]
+        if letter in "RC":
+            old_path, new_path = fields[position + 1], fields[position + 2]
+            position += 3
+        else:
+            old_path = new_path = fields[position + 1]
+            position += 2
+        entries.append(
+            _RawEntry(int(old_mode, 8), int(new_mode, 8), old_id, new_id, letter, int(status[1:]) if len(status) > 1 else None, old_path, new_path)
+        )
+    return entries, patch
+
+
+def _patch_sections(patch: bytes) -> list[bytes]:
+    # Every patch line inside a hunk starts with " ", "+", "-" or "\\", so a
+    # line starting with "diff --git " always opens the next file's section.
+    if not patch:
+        return []
+    parts = patch.split(b"\ndiff --git ")
+    return [parts[0]] + [b"diff --git " + part for part in parts[1:]]
+
+
+_QUOTE_ESCAPES = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v", 0x0C: b"\\f", 0x0D: b"\\r", 0x22: b'\\"', 0x5C: b"\\\\"}
+
+
+def _git_quote(path: bytes) -> bytes:
+    # git quotes a path in patch headers, C style, when it contains a control
+    # character, a double quote or a backslash (bytes above 0x7f stay as they
+    # are with core.quotepath off).
+    if not any(byte < 0x20 or byte in (0x22, 0x5C, 0x7F) for byte in path):
+        return path
+    out = bytearray(b'"')
+    for byte in path:
+        if byte in _QUOTE_ESCAPES:
+            out += _QUOTE_ESCAPES[byte]
+        elif byte < 0x20 or byte == 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    out += b'"'
+    return bytes(out)
+
+
+def _change_from_git(repo: pygit2.Repository, entry: _RawEntry, sections: list[bytes]) -> FileChange:
+    status = _STATUS_WORDS.get(entry.letter, "modified")
+    old_path = entry.old_path.decode("utf-8", errors="replace")
+    new_path = entry.new_path.decode("utf-8", errors="replace")
+    binary = False
+    hunks: list[Hunk] = []
+    added = removed = 0
+    for section in sections:
+        body_start = section.find(b"\n@@ ")
+        head = section if body_start < 0 else section[:body_start]
+        if b"\nBinary files " in head or head.startswith(b"Binary files "):
+            binary = True
+            continue
+        section_hunks, section_added, section_removed = _parse_patch(section.decode("utf-8", errors="replace"))
+        hunks.extend(section_hunks)
+        added += section_added
+        removed += section_removed
+
+    change = FileChange(
+        path=old_path if status == "deleted" else new_path,
+        old_path=old_path if status in ("renamed", "copied") else None,
+        status=status,
+        added=added,
+        removed=removed,
+        binary=binary,
+        old_mode=None if status == "added" else entry.old_mode,
+        new_mode=None if status == "deleted" else entry.new_mode,
+        hunks=hunks,
+        similarity=entry.score if status in ("renamed", "copied") else None,
+        old_id=None if status == "added" else entry.old_id,
+        new_id=None if status == "deleted" else entry.new_id,
+    )
+    if binary:
+        change.old_size = _blob_size(repo, change.old_id)
+        change.new_size = _blob_size(repo, change.new_id)
+    return change
+
+
+def _diff_worktree(
+    worktree: Path, branch: str, base_branch: str, ignore_whitespace: bool
+) -> tuple[pygit2.Repository, str, str, pygit2.Diff]:
     repo = _open_worktree(worktree)
+    merge_base = _merge_base(repo, worktree, branch, base_branch)
+    flags = DiffOption.INCLUDE_TYPECHANGE
+    if ignore_whitespace:
+        flags |= DiffOption.IGNORE_WHITESPACE
+    try:
+        snapshot = _snapshot_working_tree(repo)
+        base_tree = repo[merge_base].peel(pygit2.Tree)
+        diff = base_tree.diff_to_tree(snapshot, flags=flags)
+        diff.find_similar(flags=DiffFind.FIND_RENAMES | DiffFind.FIND_COPIES)
+    except pygit2.GitError as error:
+        raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
+    return repo, merge_base, str(snapshot.id), diff
+
+
+def _merge_base(repo: pygit2.Repository, worktree: Path, branch: str, base_branch: str) -> str:
     _check_checked_out(repo, worktree, branch)
     branch_commit = _local_branch_commit(repo, branch, worktree)
     base_commit = _local_branch_commit(repo, base_branch, worktree)
-
     merge_base = repo.merge_base(branch_commit.id, base_commit.id)
     if merge_base is None:
         raise ReviewError(
             f"branches {branch!r} and {base_branch!r} share no commit; "
             f"pick a base branch that {branch!r} was created from"
         )
-
-    try:
-        snapshot = _snapshot_working_tree(repo)
-        base_tree = repo[merge_base].peel(pygit2.Tree)
-        diff = base_tree.diff_to_tree(snapshot)
-        diff.find_similar(flags=DiffFind.FIND_RENAMES)
-    except pygit2.GitError as error:
-        raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
-    return str(merge_base), diff
+    return str(merge_base)
 
 
 def _open_worktree(worktree: Path) -> pygit2.Repository:
@@ -368,69 +734,157 @@ def _snapshot_working_tree(repo: pygit2.Repository) -> pygit2.Tree:
     return repo[index.write_tree()].peel(pygit2.Tree)
 
 
-def _file_change(patch: pygit2.Patch) -> FileChange:
+def _file_change(repo: pygit2.Repository, patch: pygit2.Patch, flags: DiffOption) -> FileChange:
     delta = patch.delta
-    status_char = delta.status_char()
-    status = _STATUS_WORDS.get(status_char, "modified")
-    old_path = delta.old_file.path
-    new_path = delta.new_file.path
-    path = old_path if status == "deleted" else new_path
+    status = _STATUS_WORDS.get(delta.status_char(), "modified")
+    old_file = delta.old_file
+    new_file = delta.new_file
+    path = old_file.path if status == "deleted" else new_file.path
 
     hunks: list[Hunk] = []
     added = removed = 0
-    if not delta.is_binary:
-        hunks, added, removed = _parse_patch(patch.data.decode("utf-8", errors="replace"), path)
+    binary = delta.is_binary
+    if not binary:
+        data = patch.data
+        if status == "typechange":
+            data = _typechange_patch(repo, old_file, new_file, flags)
+        hunks, added, removed = _parse_patch(data.decode("utf-8", errors="replace"))
 
-    return FileChange(
+    change = FileChange(
         path=path,
-        old_path=old_path if status in ("renamed", "copied") else None,
+        old_path=old_file.path if status in ("renamed", "copied") else None,
         status=status,
         added=added,
         removed=removed,
-        binary=delta.is_binary,
-        old_mode=None if status == "added" else delta.old_file.mode,
-        new_mode=None if status == "deleted" else delta.new_file.mode,
+        binary=binary,
+        old_mode=None if status == "added" else old_file.mode,
+        new_mode=None if status == "deleted" else new_file.mode,
         hunks=hunks,
+        similarity=delta.similarity if status in ("renamed", "copied") else None,
+        old_id=None if status == "added" else str(old_file.id),
+        new_id=None if status == "deleted" else str(new_file.id),
     )
+    if binary:
+        change.old_size = _blob_size(repo, change.old_id)
+        change.new_size = _blob_size(repo, change.new_id)
+    return change
 
 
-def _parse_patch(text: str, path: str) -> tuple[list[Hunk], int, int]:
+def _typechange_patch(repo: pygit2.Repository, old_file: pygit2.DiffFile, new_file: pygit2.DiffFile, flags: DiffOption) -> bytes:
+    # libgit2 gives a type change (a file replaced by a symlink, say) only its
+    # mode lines. git prints the content change too, so diff the two blobs.
+    if MODE_SUBMODULE in (old_file.mode, new_file.mode):
+        return b""
+    old_blob = repo[old_file.id]
+    new_blob = repo[new_file.id]
+    return old_blob.diff(new_blob, flags, old_file.path, new_file.path).data
+
+
+def _blob_size(repo: pygit2.Repository, blob_id: str | None) -> int:
+    if blob_id is None:
+        return 0
     try:
-        patch_set = PatchSet(text)
-    except UnidiffParseError as error:
-        raise ReviewError(f"{path}: could not parse its patch ({error}); report this file's diff as a bug") from error
-    if not patch_set:
-        return [], 0, 0
-
-    patched_file = patch_set[0]
-    hunks = [_convert_hunk(hunk) for hunk in patched_file]
-    return hunks, patched_file.added, patched_file.removed
+        return repo[blob_id].size
+    except (KeyError, ValueError, pygit2.GitError):
+        return 0
 
 
-def _convert_hunk(source: UnidiffHunk) -> Hunk:
-    hunk = Hunk(
-        old_start=source.source_start,
-        old_count=source.source_length,
-        new_start=source.target_start,
-        new_count=source.target_length,
-        section=source.section_header,
-    )
-    kinds = {"+": "added", "-": "removed", " ": "context"}
-    for line in source:
-        if line.line_type == "\\":
-            # "\ No newline at end of file" follows the line it is about.
-            if hunk.lines:
-                hunk.lines[-1].no_newline = True
+def _blob_lines(repo: pygit2.Repository, blob_id: str | None) -> list[str] | None:
+    if blob_id is None:
+        return None
+    try:
+        blob = repo[blob_id]
+    except (KeyError, ValueError, pygit2.GitError) as error:
+        log.warning("cannot read blob %s: %s", blob_id, error)
+        return None
+    if not isinstance(blob, pygit2.Blob) or blob.size > MAX_TEXT_BYTES or blob.is_binary:
+        return None
+    lines = blob.data.decode("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _parse_patch(text: str) -> tuple[list[Hunk], int, int]:
+    """Parse one file's patch from libgit2 into hunks and count its added and removed lines.
+
+    Each hunk ends when the line counts in its header are used up, so a
+    content line that starts with ``---`` or ``@@`` is never taken for a header.
+    """
+    lines = text.split("\n")
+    hunks: list[Hunk] = []
+    added = removed = 0
+    position = 0
+    while position < len(lines):
+        match = _HUNK_HEADER.match(lines[position])
+        position += 1
+        if match is None:
             continue
-        kind = kinds.get(line.line_type)
-        if kind is None:
-            continue
-        text = line.value[:-1] if line.value.endswith("\n") else line.value
-        hunk.lines.append(HunkLine(kind, line.source_line_no, line.target_line_no, text))
-    return hunk
+        old_start, old_count, new_start, new_count, section = match.groups()
+        hunk = Hunk(
+            int(old_start),
+            1 if old_count is None else int(old_count),
+            int(new_start),
+            1 if new_count is None else int(new_count),
+            section,
+        )
+        hunks.append(hunk)
+        old_no, new_no = hunk.old_first, hunk.new_first
+        old_left, new_left = hunk.old_count, hunk.new_count
+        body = hunk.lines
+        while position < len(lines):
+            line = lines[position]
+            tag = line[:1]
+            if tag == "\\":
+                # "\ No newline at end of file" follows the line it is about.
+                if body:
+                    body[-1].no_newline = True
+            elif old_left <= 0 and new_left <= 0:
+                break
+            elif tag == " " or (tag == "" and old_left > 0 and new_left > 0):
+                # diff.suppressBlankEmpty makes git print an empty context line without its space.
+                body.append(HunkLine("context", old_no, new_no, line[1:]))
+                old_no += 1
+                new_no += 1
+                old_left -= 1
+                new_left -= 1
+            elif tag == "-":
+                body.append(HunkLine("removed", old_no, None, line[1:]))
+                old_no += 1
+                old_left -= 1
+                removed += 1
+            elif tag == "+":
+                body.append(HunkLine("added", None, new_no, line[1:]))
+                new_no += 1
+                new_left -= 1
+                added += 1
+            else:
+                log.warning("patch line %d does not fit its hunk %s: %r", position, hunk.header, line[:80])
+                break
+            position += 1
+    return hunks, added, removed
 
 
-def _pair_block(removed: list[HunkLine], added: list[HunkLine]) -> list[Row]:
+def _hunk_rows(rows: list[Row], hunk: Hunk, word_diff: bool) -> None:
+    removed: list[HunkLine] = []
+    added: list[HunkLine] = []
+    for line in hunk.lines:
+        if line.kind == "removed":
+            if added:
+                rows.extend(_pair_block(removed, added, word_diff))
+                removed, added = [], []
+            removed.append(line)
+        elif line.kind == "added":
+            added.append(line)
+        else:
+            rows.extend(_pair_block(removed, added, word_diff))
+            removed, added = [], []
+            text = display_text(line.text, line.no_newline)
+            rows.append(Row("context", line.old_no, text, line.new_no, text))
+    rows.extend(_pair_block(removed, added, word_diff))
+
+
+def _pair_block(removed: list[HunkLine], added: list[HunkLine], word_diff: bool) -> list[Row]:
     rows: list[Row] = []
     for index in range(max(len(removed), len(added))):
         old = removed[index] if index < len(removed) else None
@@ -438,7 +892,7 @@ def _pair_block(removed: list[HunkLine], added: list[HunkLine]) -> list[Row]:
         if old is not None and new is not None:
             old_text = display_text(old.text, old.no_newline)
             new_text = display_text(new.text, new.no_newline)
-            old_spans, new_spans = word_spans(old_text, new_text)
+            old_spans, new_spans = word_spans(old_text, new_text) if word_diff else ((), ())
             rows.append(Row("changed", old.old_no, old_text, new.new_no, new_text, old_spans, new_spans))
         elif old is not None:
             rows.append(Row("removed", old.old_no, display_text(old.text, old.no_newline), None, ""))
@@ -447,21 +901,35 @@ def _pair_block(removed: list[HunkLine], added: list[HunkLine]) -> list[Row]:
     return rows
 
 
+def _add_fold(rows: list[Row], old_from: int, old_to: int, new_from: int, new_to: int) -> None:
+    count = old_to - old_from
+    if count <= 0 or count != new_to - new_from:
+        return
+    label = "1 unchanged line" if count == 1 else f"{count:,} unchanged lines"
+    rows.append(Row("fold", old_from, label, new_from, label, folded=count))
+
+
+def _whole_file_text(lines: Sequence[str], number: int) -> str:
+    # An unchanged line gets no end-of-file marker: both sides end the same
+    # way there, so the marker would tell the reader nothing.
+    return display_text(lines[number - 1]) if 0 < number <= len(lines) else ""
+
+
 def _hunk_range(start: int, count: int) -> str:
     # git leaves out a count of one.
     return str(start) if count == 1 else f"{start},{count}"
 
 
-def _expand_tabs(text: str) -> str:
+def _expand_tabs(text: str, column: int) -> tuple[str, int]:
     parts = text.split("\t")
     out = [parts[0]]
-    column = _text_width(parts[0])
+    column += _text_width(parts[0])
     for part in parts[1:]:
         spaces = TAB_SIZE - column % TAB_SIZE
         out.append(" " * spaces)
         out.append(part)
         column += spaces + _text_width(part)
-    return "".join(out)
+    return "".join(out), column
 
 
 def _text_width(text: str) -> int:
@@ -517,6 +985,15 @@ def _run_git(git: str, worktree: Path, args: list[str]) -> subprocess.CompletedP
             errors="replace",
             check=False,
         )
+    except OSError as error:
+        raise ReviewError(f"{worktree}: could not run {git}: {error.strerror}; check that git is installed and the worktree exists") from error
+
+
+def _run_git_bytes(git: str, worktree: Path, args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    command = [git, *args]
+    log.debug("running %s in %s", command, worktree)
+    try:
+        return subprocess.run(command, cwd=worktree, env=_git_environment(), stdin=subprocess.DEVNULL, capture_output=True, check=False)
     except OSError as error:
         raise ReviewError(f"{worktree}: could not run {git}: {error.strerror}; check that git is installed and the worktree exists") from error
 

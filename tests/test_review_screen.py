@@ -14,9 +14,11 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from agentdeck.errors import ReviewError
-from agentdeck.review import Review, compute_review
-from agentdeck.ui.screens.review import ReviewScreen
-from agentdeck.ui.widgets.diff_view import SEPARATOR, DiffView
+from agentdeck.review import Review, compute_review, review_fingerprint
+from agentdeck.review_comments import ReviewStore, format_prompt
+from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
+from agentdeck.ui.screens.review_comment import CommentScreen
+from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, SEPARATOR, DiffView
 from agentdeck.ui.widgets.file_list import FileList
 
 BRANCH = "agentdeck/greeting"
@@ -273,3 +275,206 @@ async def test_theme_change_restyles_diff(worktree: Path) -> None:
         light = {segment.style.bgcolor for segment in view.render_line(changed)}
 
     assert dark.isdisjoint(light)
+
+
+def source_for(worktree: Path, store_dir: Path, sent: list | None = None) -> ReviewSource:
+    def send(comments):
+        sent.append(list(comments))
+        prompt = format_prompt(comments, len(store.load("task1").rounds) + 1)
+        return store.record_round("task1", comments, prompt)
+
+    store = ReviewStore(store_dir)
+    return ReviewSource(
+        load=lambda ignore_whitespace: compute_review(worktree, BRANCH, "main", ignore_whitespace=ignore_whitespace),
+        fingerprint=lambda: review_fingerprint(worktree, BRANCH, "main"),
+        store=store,
+        task_id="task1",
+        send=send if sent is not None else None,
+    )
+
+
+async def open_file(pilot: Pilot, screen: ReviewScreen, path: str) -> DiffView:
+    for _ in range(len(screen.review.files)):
+        if screen.selected_file.path == path:
+            break
+        await pilot.press("j")
+        await settle(pilot)
+    assert screen.selected_file.path == path
+    return pilot.app.screen.query_one(DiffView)
+
+
+async def test_unified_toggle_one_column(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        split_kinds = [row.kind for row in view.rows]
+        await pilot.press("u")
+        await pilot.pause()
+        unified_kinds = [row.kind for row in view.rows]
+        unified_text = screen_text(app)
+        await pilot.press("u")
+        await pilot.pause()
+        back = [row.kind for row in view.rows]
+
+    assert split_kinds == ["hunk", "context", "changed"]
+    assert unified_kinds == ["hunk", "context", "removed", "added"]
+    assert SEPARATOR not in unified_text.split("\n")[4]
+    assert '-     return "hello"' in unified_text
+    assert '+     return "goodbye"' in unified_text
+    assert back == split_kinds
+
+
+async def test_wrap_marks_continuation(worktree: Path) -> None:
+    (worktree / "greeting.py").write_text('def greet():\n    return "goodbye, ' + "and farewell " * 12 + '"\n')
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        before = screen_text(app)
+        await pilot.press("w")
+        await pilot.pause()
+        wrapped = screen_text(app)
+        lines = [view.render_line(y).text for y in range(view.virtual_size.height)]
+
+    assert CONTINUATION not in before
+    assert view.wrap
+    assert any(CONTINUATION in line for line in lines)
+    assert "farewell" in "".join(lines[3:])
+    assert view.virtual_size.height > len(view.rows)
+    assert "wrap" in wrapped
+
+
+async def test_context_expands_and_folds(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = await open_file(pilot, screen, "long.txt")
+        folded = [row.folded for row in view.rows if row.kind == "fold"]
+        await pilot.press("e")
+        await pilot.pause()
+        expanded_numbers = [row.new_no for row in view.rows if row.kind not in ("hunk", "fold")]
+
+    assert folded == [34, 23, 7]
+    assert expanded_numbers == list(range(1, 201))
+
+
+async def test_whitespace_toggle_reloads(worktree: Path) -> None:
+    (worktree / "greeting.py").write_text('def greet():\n        return "hello"\n')
+    screen = ReviewScreen("Indent", source_for(worktree, worktree.parent / "state"))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = (screen.review.files[0].path, screen.review.files[0].added)
+        await pilot.press("W")
+        await settle(pilot)
+        hidden = (screen.review.files[0].path, screen.review.files[0].added)
+        text = screen_text(app)
+
+    assert shown == ("greeting.py", 1)
+    assert hidden == ("greeting.py", 0)
+    assert "whitespace-only changes hidden" in text
+
+
+async def test_comment_and_send_round(worktree: Path) -> None:
+    sent: list = []
+    screen = ReviewScreen("Say goodbye", source_for(worktree, worktree.parent / "state", sent))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CommentScreen)
+        await pilot.press(*"Say bye instead")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        pending = list(screen.task_reviews.pending)
+        view = app.screen.query_one(DiffView)
+        marked = view.render_line(view.cursor).text
+
+        await pilot.press("r")
+        await settle(pilot)
+        panel = str(app.screen.query_one("#review-rounds").render())
+
+    assert [(c.path, c.side, c.start_line, c.end_line, c.quoted, c.text) for c in pending] == [
+        ("greeting.py", "new", 2, 2, ('    return "goodbye"',), "Say bye instead")
+    ]
+    assert COMMENT_MARK in marked
+    assert sent == [pending]
+    assert screen.task_reviews.pending == []
+    assert [item.number for item in screen.task_reviews.rounds] == [1]
+    assert "Round 1: 1 comment" in panel
+
+
+async def test_selection_comment_covers_range(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", source_for(worktree, worktree.parent / "state"))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = await open_file(pilot, screen, "long.txt")
+        view.focus()
+        await pilot.press("shift+down", "shift+down")
+        selection = view.selection()
+
+    assert selection is not None
+    assert (selection.side, selection.start, selection.end) == ("new", 1, 3)
+    assert selection.quoted == ("row 1 changed", "row 2 changed", "row 3 changed")
+
+
+async def test_refresh_keeps_place(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", source_for(worktree, worktree.parent / "state"), refresh_seconds=0.1)
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = await open_file(pilot, screen, "long.txt")
+        await pilot.press("]")
+        await pilot.pause()
+        top_before = view.rows[view.scroll_offset.y]
+        first = screen.review
+
+        text = (worktree / "long.txt").read_text().replace("row 190\n", "row 190 again\n").replace("row 105 edited", "row 105 edited twice")
+        (worktree / "long.txt").write_text(text)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.review is not first and view.rows and view.prepared.path == "long.txt" and any("twice" in row.new_text for row in view.rows):
+                break
+        await settle(pilot)
+        top_after = view.rows[view.scroll_offset.y]
+        still = screen.selected_file.path
+
+    assert screen.review is not first
+    assert still == "long.txt"
+    assert (top_after.old_no, top_after.new_no, top_after.kind) == (top_before.old_no, top_before.new_no, top_before.kind)
+
+
+async def test_syntax_colours_after_highlight(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        context = next(index for index, row in enumerate(view.rows) if row.kind == "context")
+        colours = {segment.style.color for segment in view.render_line(context) if segment.text.strip() and segment.style}
+
+    assert view.prepared.highlight is not None
+    assert len(colours) >= 3
+
+
+async def test_binary_and_mode_messages(worktree: Path) -> None:
+    (worktree / "data.bin").write_bytes(b"H\x00I\x00")
+    (worktree / "greeting.py").chmod(0o755)
+    screen = ReviewScreen("Mixed", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_file(pilot, screen, "data.bin")
+        text = screen_text(app)
+        labels = [str(app.screen.query_one(FileList).get_option_at_index(index).prompt) for index in range(len(screen.review.files))]
+
+    assert "Binary file (binary 4 B); its contents are not shown." in text
+    assert "A data.bin binary 4 B" in labels
+    assert "M greeting.py +1 \N{MINUS SIGN}1 mode 100644\N{RIGHTWARDS ARROW}100755" in labels

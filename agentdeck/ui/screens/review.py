@@ -1,10 +1,13 @@
-"""The review screen: a task's changed files beside a side-by-side diff, ending in approve or back."""
+"""The review screen: a task's changed files beside its diff, ending in approve or in comments sent back."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,28 +18,75 @@ from textual.worker import Worker, WorkerState
 
 from agentdeck.errors import AgentdeckError
 from agentdeck.review import FileChange, Review
-from agentdeck.ui.widgets.diff_view import DiffView, PreparedDiff, prepare_diff
-from agentdeck.ui.widgets.file_list import FileList
+from agentdeck.review_comments import ReviewComment, ReviewRound, ReviewStore, TaskReviews
+from agentdeck.ui.diff_highlight import highlight_file, highlight_file_in_process, shutdown_highlighter
+from agentdeck.ui.screens.review_comment import CommentScreen
+from agentdeck.ui.widgets.diff_view import EMPTY_DIFF, DiffView, PreparedDiff, prepare_diff
+from agentdeck.ui.widgets.file_list import FileList, change_details
+
+if TYPE_CHECKING:
+    from agentdeck.deck import Deck
 
 log = logging.getLogger(__name__)
 
 _LOAD_GROUP = "review-load"
 _ROWS_GROUP = "review-rows"
+_HIGHLIGHT_GROUP = "review-highlight"
+_POLL_GROUP = "review-poll"
+_COMMENTS_GROUP = "review-comments"
+
+REFRESH_SECONDS = 2.0
+"""How often the screen checks whether the agent changed the worktree."""
+
+EAGER_LAYOUT_LINES = 200_000
+"""Patch lines up to which every file is laid out while the review loads, so moving to a file shows it at once."""
+
+IN_PROCESS_HIGHLIGHT_LINES = 4_000
+"""Files up to this many lines (both sides) are highlighted in a thread; larger ones in a child process."""
+
+
+@dataclass
+class ReviewSource:
+    """The callables a review screen loads its diff with and sends its comments through; each runs in a worker thread."""
+
+    load: Callable[[bool], Review]
+    """Computes the review; the argument hides whitespace-only changes when True."""
+    fingerprint: Callable[[], str] | None = None
+    """Returns :attr:`Review.fingerprint` as it would be now; None turns refreshing off."""
+    store: ReviewStore | None = None
+    """Keeps pending comments and earlier rounds; None turns comments off."""
+    task_id: str = ""
+    send: Callable[[list[ReviewComment]], ReviewRound] | None = None
+    """Sends comments to the agent as one prompt and records the round."""
+
+    @classmethod
+    def for_deck(cls, deck: Deck, task_id: str) -> ReviewSource:
+        """Build the source of a task of *deck*."""
+        return cls(
+            load=lambda ignore_whitespace: deck.review(task_id, ignore_whitespace),
+            fingerprint=lambda: deck.review_fingerprint(task_id),
+            store=deck.review_store,
+            task_id=task_id,
+            send=lambda comments: deck.send_review_comments(task_id, comments),
+        )
 
 
 def empty_diff_message(change: FileChange) -> str:
-    """Explain why *change* has no lines to show side by side."""
+    """Explain why *change* has no lines to show."""
     if change.binary:
-        return "Binary file; its contents are not shown."
+        details = ", ".join(change_details(change))
+        return f"Binary file ({details}); its contents are not shown."
+    if change.status == "typechange":
+        return f"Type changed: {', '.join(change_details(change))}."
     if change.mode_changed:
         return f"Only the file mode changed: {change.old_mode:o} \N{RIGHTWARDS ARROW} {change.new_mode:o}."
     if change.status == "added":
         return "Empty file added."
     if change.status == "deleted":
         return "Empty file deleted."
-    if change.status == "renamed":
-        return f"Renamed from {change.old_path} without changes."
-    return "No line changes."
+    if change.status in ("renamed", "copied"):
+        return f"{change.status.capitalize()} from {change.old_path} without changes ({change.similarity}% similar)."
+    return "No line changes left once whitespace-only changes are hidden (W shows them)."
 
 
 def summary_line(review: Review) -> str:
@@ -49,6 +99,20 @@ def summary_line(review: Review) -> str:
     )
 
 
+def rounds_text(reviews: TaskReviews) -> str:
+    """Describe pending comments and earlier rounds for the panel under the file list."""
+    lines = [f"Pending comments: {len(reviews.pending)}" + (" (r sends them)" if reviews.pending else "")]
+    for item in reversed(reviews.rounds):
+        count = "1 comment" if len(item.comments) == 1 else f"{len(item.comments)} comments"
+        sent = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.sent_at))
+        lines.append(f"Round {item.number}: {count}, sent {sent}")
+        for comment in item.comments[:3]:
+            lines.append(f"  {comment.location}")
+        if len(item.comments) > 3:
+            lines.append(f"  \N{HORIZONTAL ELLIPSIS} {len(item.comments) - 3} more")
+    return "\n".join(lines)
+
+
 class ReviewScreen(Screen[str | None]):
     """A screen to review a task's changes file by file, dismissed with "approve" or with None to go back.
 
@@ -56,17 +120,31 @@ class ReviewScreen(Screen[str | None]):
     | :- | :- |
     | `j` / `k` | Next / previous file. |
     | `]` / `[` | Next / previous hunk. |
+    | `u` | Unified or side by side. |
+    | `w` | Wrap long lines or scroll sideways. |
+    | `e` | Show or fold unchanged lines. |
+    | `W` | Hide or show whitespace-only changes. |
+    | `c` | Comment on the cursor line or the selected lines. |
+    | `r` | Send the pending comments to the agent as one prompt. |
     | `a` | Approve: dismiss with "approve". |
     | `escape` | Back: dismiss with None. |
     """
 
+    # The footer shows bindings in this order, so the ones that end a review
+    # come before the layout toggles, which 80 columns cut off.
     BINDINGS = [
         Binding("j", "next_file", "Next file", id="review.next_file", tooltip="Show the next changed file"),
         Binding("k", "previous_file", "Prev file", id="review.previous_file", tooltip="Show the previous changed file"),
         Binding("right_square_bracket", "next_hunk", "Next hunk", key_display="]", id="review.next_hunk", tooltip="Scroll to the next hunk"),
-        Binding("left_square_bracket", "previous_hunk", "Prev hunk", key_display="[", id="review.previous_hunk", tooltip="Scroll to the previous hunk"),
+        Binding("left_square_bracket", "previous_hunk", "Prev hunk", key_display="[", show=False, id="review.previous_hunk", tooltip="Scroll to the previous hunk"),
+        Binding("c", "comment", "Comment", id="review.comment", tooltip="Comment on the cursor line or the selected lines (shift+up/down selects)"),
+        Binding("r", "send_comments", "Send", id="review.send_comments", tooltip="Send the pending comments to the agent as one follow-up prompt"),
         Binding("a", "approve", "Approve", id="review.approve", tooltip="Commit pending changes and add the task to the merge queue"),
         Binding("escape", "back", "Back", id="review.back", tooltip="Return to the deck without approving"),
+        Binding("u", "toggle_unified", "Unified", id="review.toggle_unified", tooltip="Switch between side by side and one column"),
+        Binding("w", "toggle_wrap", "Wrap", id="review.toggle_wrap", tooltip="Wrap long lines, or scroll both sides sideways together"),
+        Binding("e", "toggle_context", "Context", id="review.toggle_context", tooltip="Show or fold the unchanged lines between hunks"),
+        Binding("W", "toggle_whitespace", "Whitespace", key_display="W", id="review.toggle_whitespace", tooltip="Hide or show changes that only touch whitespace"),
     ]
 
     DEFAULT_CSS = """
@@ -75,20 +153,37 @@ class ReviewScreen(Screen[str | None]):
         #review-status { height: auto; padding: 0 1; color: $text-muted; }
         #review-status.-error { color: $text-error; }
         #review-body { height: 1fr; }
-        #review-files { width: 30%; min-width: 24; max-width: 60; border: none; }
+        #review-side { width: 30%; min-width: 24; max-width: 60; }
+        #review-files { height: 1fr; border: none; }
+        #review-rounds { height: auto; max-height: 10; padding: 0 1; color: $text-muted; background: $panel; }
         #review-file-header { height: 1; padding: 0 1; background: $boost; }
         #review-diff { height: 1fr; }
         .-hidden { display: none; }
     }
     """
 
-    def __init__(self, title: str, load_review: Callable[[], Review]) -> None:
+    def __init__(
+        self,
+        title: str,
+        source: ReviewSource | Callable[[], Review],
+        refresh_seconds: float | None = REFRESH_SECONDS,
+    ) -> None:
         super().__init__()
         self._title = title
-        self._load_review = load_review
+        if not isinstance(source, ReviewSource):
+            plain = source
+            source = ReviewSource(load=lambda ignore_whitespace: plain())
+        self._source = source
+        self._refresh_seconds = refresh_seconds
         self._review: Review | None = None
-        self._prepared: dict[int, PreparedDiff] = {}
+        self._reviews = TaskReviews(source.task_id)
+        self._prepared: dict[str, PreparedDiff] = {}
         self._selected: int | None = None
+        self._ignore_whitespace = False
+        self._keep_place = False
+        self._polling = False
+
+    # -- state -------------------------------------------------------------------------
 
     @property
     def review(self) -> Review | None:
@@ -102,26 +197,44 @@ class ReviewScreen(Screen[str | None]):
             return None
         return self._review.files[self._selected]
 
+    @property
+    def task_reviews(self) -> TaskReviews:
+        """Pending comments and earlier rounds, as last read from the store."""
+        return self._reviews
+
+    @property
+    def ignore_whitespace(self) -> bool:
+        """True when whitespace-only changes are hidden."""
+        return self._ignore_whitespace
+
     def compose(self) -> ComposeResult:
         yield Static(f"Review: {self._title}", id="review-title", markup=False)
         yield Static("Loading\N{HORIZONTAL ELLIPSIS}", id="review-status", markup=False)
         with Horizontal(id="review-body", classes="-hidden"):
-            yield FileList(id="review-files")
+            with Vertical(id="review-side"):
+                yield FileList(id="review-files")
+                yield Static("", id="review-rounds", markup=False, classes="-hidden")
             with Vertical():
                 yield Static("", id="review-file-header", markup=False)
                 yield DiffView(id="review-diff")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        # The review runs git and parses patches, which can take seconds on a
-        # big change, so it runs in a thread and never on the event loop.
-        self.run_worker(self._load_review, name="load review", group=_LOAD_GROUP, thread=True, exit_on_error=False)
+        self._start_load()
+        if self._source.fingerprint is not None and self._refresh_seconds:
+            self.set_interval(self._refresh_seconds, self._poll)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "approve" and self._review is None:
             # Shown disabled until there is a review to approve.
             return None
+        if action == "comment" and self._source.store is None:
+            return False
+        if action == "send_comments" and (self._source.send is None or not self._reviews.pending):
+            return None if self._source.send is not None else False
         return True
+
+    # -- actions -------------------------------------------------------------------------
 
     def action_next_file(self) -> None:
         self.query_one(FileList).action_cursor_down()
@@ -135,6 +248,40 @@ class ReviewScreen(Screen[str | None]):
     def action_previous_hunk(self) -> None:
         self.query_one(DiffView).previous_hunk()
 
+    def action_toggle_unified(self) -> None:
+        view = self.query_one(DiffView)
+        view.set_layout(unified=not view.unified)
+        self._update_header()
+
+    def action_toggle_wrap(self) -> None:
+        view = self.query_one(DiffView)
+        view.set_layout(wrap=not view.wrap)
+        self._update_header()
+
+    def action_toggle_context(self) -> None:
+        view = self.query_one(DiffView)
+        view.set_layout(expanded=not view.expanded)
+        self._update_header()
+
+    def action_toggle_whitespace(self) -> None:
+        self._ignore_whitespace = not self._ignore_whitespace
+        self._start_load(keep_place=True)
+
+    def action_comment(self) -> None:
+        change = self.selected_file
+        selection = self.query_one(DiffView).selection()
+        if change is None or selection is None or self._source.store is None:
+            self.notify("Move the cursor to a line of the diff first.", severity="warning")
+            return
+        draft = ReviewComment(change.path, selection.side, selection.start, selection.end, selection.quoted, "")
+        self.app.push_screen(CommentScreen(draft.location, selection.quoted), partial(self._comment_written, draft))
+
+    def action_send_comments(self) -> None:
+        if self._source.send is None or not self._reviews.pending:
+            self.notify("No pending comments; press c on a line to write one.", severity="warning")
+            return
+        self.run_worker(partial(self._send, list(self._reviews.pending)), name="send comments", description="send comments", group=_COMMENTS_GROUP, thread=True, exit_on_error=False)
+
     def action_approve(self) -> None:
         if self._review is None:
             return
@@ -143,40 +290,112 @@ class ReviewScreen(Screen[str | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
+    # -- events ------------------------------------------------------------------------
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         self._select(event.option_index)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self._worker_failed(worker)
+            return
+        if event.state != WorkerState.SUCCESS:
+            return
         if worker.group == _LOAD_GROUP:
-            if event.state == WorkerState.SUCCESS:
-                self._show_review(worker.result)
-            elif event.state == WorkerState.ERROR:
-                self._show_load_error(worker.error)
-        elif worker.group == _ROWS_GROUP and event.state == WorkerState.SUCCESS:
-            index, prepared = worker.result
-            self._prepared[index] = prepared
-            if index == self._selected:
-                self._show_prepared(index, prepared)
-        elif worker.group == _ROWS_GROUP and event.state == WorkerState.ERROR:
-            log.error("laying out the diff of %s failed", worker.name, exc_info=worker.error)
-            self.notify(f"Could not show this file's diff: {worker.error}", severity="error")
+            review, reviews, prepared = worker.result
+            self._show_review(review, reviews, prepared)
+        elif worker.group == _ROWS_GROUP:
+            review, change, prepared = worker.result
+            if review is self._review:
+                self._prepared[change.path] = prepared
+                if change is self.selected_file:
+                    self._show_prepared(change, prepared)
+        elif worker.group == _HIGHLIGHT_GROUP:
+            prepared, highlight = worker.result
+            self.query_one(DiffView).set_highlight(prepared, highlight)
+        elif worker.group == _POLL_GROUP:
+            self._polling = False
+            if self._review is not None and worker.result != self._review.fingerprint:
+                log.info("review of %r: the worktree changed, reloading", self._title)
+                self._start_load(keep_place=True)
+        elif worker.group == _COMMENTS_GROUP:
+            self._comments_changed(worker.result)
 
-    def _show_review(self, review: Review) -> None:
+    # -- loading -----------------------------------------------------------------------
+
+    def _start_load(self, keep_place: bool = False) -> None:
+        # The review runs git and parses patches, which can take seconds on a
+        # big change, so it runs in a thread and never on the event loop.
+        self._keep_place = keep_place
+        self.run_worker(
+            partial(self._load, self._ignore_whitespace),
+            name="load review",
+            description="load review",
+            group=_LOAD_GROUP,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def _load(self, ignore_whitespace: bool) -> tuple[Review, TaskReviews, dict[str, PreparedDiff]]:
+        review = self._source.load(ignore_whitespace)
+        reviews = self._source.store.load(self._source.task_id) if self._source.store is not None else TaskReviews("")
+        prepared: dict[str, PreparedDiff] = {}
+        if sum(len(hunk.lines) for change in review.files for hunk in change.hunks) <= EAGER_LAYOUT_LINES:
+            for change in review.files:
+                prepared[change.path] = prepare_diff(review, change)
+        return review, reviews, prepared
+
+    def _poll(self) -> None:
+        if self._polling or self._review is None or self._source.fingerprint is None or self.app.screen is not self:
+            return
+        self._polling = True
+        self.run_worker(self._source.fingerprint, name="check for changes", group=_POLL_GROUP, thread=True, exclusive=True, exit_on_error=False)
+
+    def _worker_failed(self, worker: Worker) -> None:
+        error = worker.error
+        if worker.group == _LOAD_GROUP:
+            self._show_load_error(error)
+        elif worker.group == _POLL_GROUP:
+            self._polling = False
+            log.warning("review of %r: checking for changes failed: %s", self._title, error)
+        elif worker.group == _COMMENTS_GROUP:
+            message = str(error) if isinstance(error, AgentdeckError) else f"Could not save or send the comments: {error}"
+            log.warning("review of %r: %s", self._title, message, exc_info=None if isinstance(error, AgentdeckError) else error)
+            self.notify(message, title="Comments not sent", severity="error", timeout=10)
+        else:
+            log.error("review of %r: %s failed", self._title, worker.name, exc_info=error)
+            self.notify(f"Could not show this file's diff: {error}", severity="error")
+
+    def _show_review(self, review: Review, reviews: TaskReviews, prepared: dict[str, PreparedDiff]) -> None:
+        keep_place = self._keep_place and self._review is not None
+        previous_path = self.selected_file.path if keep_place and self.selected_file is not None else None
         self._review = review
+        self._reviews = reviews
+        self._prepared = prepared
+        self._show_rounds()
         self.refresh_bindings()
         status = self.query_one("#review-status", Static)
+        status.remove_class("-error")
         if not review.files:
             status.update(f"No changes against {review.base_branch} yet.")
+            self.query_one("#review-body").add_class("-hidden")
+            self._selected = None
             return
 
-        status.update(summary_line(review))
+        status.update(summary_line(review) + (" (whitespace-only changes hidden)" if review.ignore_whitespace else ""))
         self.query_one("#review-body").remove_class("-hidden")
+        paths = [change.path for change in review.files]
+        index = paths.index(previous_path) if previous_path in paths else 0
         file_list = self.query_one(FileList)
-        file_list.show_files(review.files)
-        file_list.focus()
-        self._select(0)
+        self._selected = None
+        with self.prevent(OptionList.OptionHighlighted):
+            file_list.show_files(review.files, index)
+        if not keep_place:
+            file_list.focus()
+        self._select(index, keep_place=keep_place)
 
     def _show_load_error(self, error: BaseException | None) -> None:
         if isinstance(error, AgentdeckError):
@@ -190,21 +409,24 @@ class ReviewScreen(Screen[str | None]):
         status.add_class("-error")
         self.notify(message, title="Review failed", severity="error")
 
-    def _select(self, index: int | None) -> None:
+    def _select(self, index: int | None, keep_place: bool = False) -> None:
         if self._review is None or index is None or index == self._selected:
             return
         self._selected = index
         change = self._review.files[index]
-        self.query_one("#review-file-header", Static).update(self._file_header(change))
+        self._keep_place = keep_place
+        self._update_header()
 
-        prepared = self._prepared.get(index)
+        prepared = self._prepared.get(change.path)
         if prepared is not None:
-            self._show_prepared(index, prepared)
+            self._show_prepared(change, prepared)
             return
-        self.query_one(DiffView).show(PreparedDiff([], [], 1, 0), "Loading\N{HORIZONTAL ELLIPSIS}")
+        if not keep_place:
+            self.query_one(DiffView).show(EMPTY_DIFF, "Loading\N{HORIZONTAL ELLIPSIS}")
         self.run_worker(
-            partial(self._prepare, index, change),
+            partial(self._prepare, self._review, change),
             name=f"lay out {change.path}",
+            description=f"lay out {change.path}",
             group=_ROWS_GROUP,
             thread=True,
             exclusive=True,
@@ -212,21 +434,94 @@ class ReviewScreen(Screen[str | None]):
         )
 
     @staticmethod
-    def _prepare(index: int, change: FileChange) -> tuple[int, PreparedDiff]:
-        return index, prepare_diff(change)
+    def _prepare(review: Review, change: FileChange) -> tuple[Review, FileChange, PreparedDiff]:
+        return review, change, prepare_diff(review, change)
 
-    def _show_prepared(self, index: int, prepared: PreparedDiff) -> None:
-        change = self._review.files[index] if self._review is not None else None
-        message = empty_diff_message(change) if change is not None else ""
-        self.query_one(DiffView).show(prepared, message)
+    def _show_prepared(self, change: FileChange, prepared: PreparedDiff) -> None:
+        view = self.query_one(DiffView)
+        view.show(prepared, "" if prepared.rows else empty_diff_message(change), keep_place=self._keep_place)
+        self._keep_place = False
+        self._mark_comments()
+        if prepared.highlight is None and (prepared.old_lines or prepared.new_lines):
+            dark = self.app.current_theme.dark
+            self.run_worker(
+                partial(self._highlight, prepared, dark),
+                name=f"highlight {change.path}",
+            description=f"highlight {change.path}",
+                group=_HIGHLIGHT_GROUP,
+                thread=True,
+                exclusive=True,
+                exit_on_error=False,
+            )
 
     @staticmethod
-    def _file_header(change: FileChange) -> str:
-        header = f"{change.status} {change.path}"
-        if change.old_path:
-            header += f" (from {change.old_path})"
-        if change.mode_changed:
-            header += f"  mode {change.old_mode:o} \N{RIGHTWARDS ARROW} {change.new_mode:o}"
-        if change.binary:
-            return header + "  binary"
-        return header + f"  +{change.added} \N{MINUS SIGN}{change.removed}"
+    def _highlight(prepared: PreparedDiff, dark: bool):
+        size = len(prepared.old_lines or ()) + len(prepared.new_lines or ())
+        highlight = highlight_file if size <= IN_PROCESS_HIGHLIGHT_LINES else highlight_file_in_process
+        return prepared, highlight(prepared.path, prepared.old_lines, prepared.new_lines, dark)
+
+    def on_unmount(self) -> None:
+        shutdown_highlighter()
+
+    # -- comments ----------------------------------------------------------------------
+
+    def _comment_written(self, draft: ReviewComment, text: str | None) -> None:
+        if not text or self._source.store is None:
+            return
+        comment = ReviewComment(draft.path, draft.side, draft.start_line, draft.end_line, draft.quoted, text)
+        store = self._source.store
+        task_id = self._source.task_id
+        self.run_worker(partial(store.add_comment, task_id, comment), name="save comment", description="save comment", group=_COMMENTS_GROUP, thread=True, exit_on_error=False)
+
+    def _send(self, comments: list[ReviewComment]) -> TaskReviews:
+        sent = self._source.send(comments)
+        log.info("review of %r: sent round %d", self._title, sent.number)
+        return self._source.store.load(self._source.task_id) if self._source.store is not None else TaskReviews("", rounds=[sent])
+
+    def _comments_changed(self, reviews: TaskReviews) -> None:
+        sent = len(reviews.rounds) > len(self._reviews.rounds)
+        self._reviews = reviews
+        self._show_rounds()
+        self._mark_comments()
+        self.refresh_bindings()
+        if sent:
+            latest = reviews.rounds[-1]
+            self.notify(f"Round {latest.number}: {len(latest.comments)} comment(s) sent to the agent.", title="Comments sent")
+
+    def _show_rounds(self) -> None:
+        panel = self.query_one("#review-rounds", Static)
+        if self._source.store is None:
+            panel.add_class("-hidden")
+            return
+        panel.update(rounds_text(self._reviews))
+        panel.remove_class("-hidden")
+
+    def _mark_comments(self) -> None:
+        change = self.selected_file
+        if change is None:
+            return
+        lines = frozenset(
+            (comment.side, number)
+            for comment in self._reviews.pending
+            if comment.path == change.path
+            for number in range(comment.start_line, comment.end_line + 1)
+        )
+        self.query_one(DiffView).set_commented(lines)
+
+    def _update_header(self) -> None:
+        change = self.selected_file
+        if change is None:
+            return
+        view = self.query_one(DiffView)
+        modes = ["unified" if view.unified else "split"]
+        if view.wrap:
+            modes.append("wrap")
+        if view.expanded:
+            modes.append("all lines")
+        header = f"{change.status} {change.display_path}"
+        if not change.binary:
+            header += f"  +{change.added} \N{MINUS SIGN}{change.removed}"
+        details = change_details(change)
+        if details:
+            header += "  " + ", ".join(details)
+        self.query_one("#review-file-header", Static).update(f"{header}  [{', '.join(modes)}]")

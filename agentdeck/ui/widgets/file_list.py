@@ -8,37 +8,62 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from agentdeck.review import FileChange
+from agentdeck.review import FileChange, entry_kind
 
 # Letter and theme colour per status; the letter alone carries the meaning
-# when colours are off.
+# when colours are off. The letters are git's.
 _STATUS_MARKS = {
     "added": ("A", "$text-success"),
     "deleted": ("D", "$text-error"),
     "modified": ("M", "$text-warning"),
     "renamed": ("R", "$text-primary"),
     "copied": ("C", "$text-primary"),
+    "typechange": ("T", "$text-warning"),
 }
 
 
-def file_label(change: FileChange) -> Content:
-    """Build the list entry of *change*: status letter, path and line counts."""
-    letter, colour = _STATUS_MARKS.get(change.status, ("?", "$text-muted"))
-    path = f"{change.old_path} \N{RIGHTWARDS ARROW} {change.path}" if change.old_path else change.path
-    if change.binary:
-        counts = "binary"
-    else:
-        counts = f"+{change.added} \N{MINUS SIGN}{change.removed}"
+def format_size(size: int) -> str:
+    """Write a byte count the way file managers do: ``512 B``, ``3.4 KiB``, ``1.2 MiB``."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f} {unit}"
+    return f"{size} B"
 
-    parts: list[tuple[str, str] | str] = [
-        (letter, f"{colour} bold"),
-        " ",
-        path,
-        " ",
-        (counts, "$text-muted"),
-    ]
-    if change.mode_changed:
-        parts.extend([" ", (f"mode {change.old_mode:o}\N{RIGHTWARDS ARROW}{change.new_mode:o}", "$text-muted")])
+
+def change_details(change: FileChange) -> list[str]:
+    """Describe what a change is besides its lines: similarity, kind, mode and binary size."""
+    details: list[str] = []
+    if change.similarity is not None:
+        details.append(f"{change.similarity}%")
+    if change.kind != "file" or change.status == "typechange":
+        if change.status == "typechange":
+            details.append(f"{entry_kind(change.old_mode)}\N{RIGHTWARDS ARROW}{entry_kind(change.new_mode)}")
+        else:
+            details.append(change.kind)
+    if change.mode_changed and change.status != "typechange":
+        details.append(f"mode {change.old_mode:o}\N{RIGHTWARDS ARROW}{change.new_mode:o}")
+    if change.binary:
+        if change.status == "added":
+            details.append(f"binary {format_size(change.new_size)}")
+        elif change.status == "deleted":
+            details.append(f"binary {format_size(change.old_size)}")
+        else:
+            details.append(f"binary {format_size(change.old_size)}\N{RIGHTWARDS ARROW}{format_size(change.new_size)}")
+    return details
+
+
+def file_label(change: FileChange) -> Content:
+    """Build the list entry of *change*: status letter, path, line counts and details."""
+    letter, colour = _STATUS_MARKS.get(change.status, ("?", "$text-muted"))
+    parts: list[tuple[str, str] | str] = [(letter, f"{colour} bold"), " ", change.display_path]
+    if not change.binary:
+        parts.extend([" ", (f"+{change.added} \N{MINUS SIGN}{change.removed}", "$text-muted")])
+    for detail in change_details(change):
+        parts.extend([" ", (detail, "$text-muted")])
     return Content.assemble(*parts)
 
 
@@ -51,8 +76,8 @@ class FileList(OptionList):
     }
     """
 
-    def show_files(self, files: Sequence[FileChange]) -> None:
-        """Replace the options with *files* and highlight the first."""
+    def show_files(self, files: Sequence[FileChange], highlighted: int = 0) -> None:
+        """Replace the options with *files* and highlight the one at *highlighted*."""
         self.clear_options()
         self.add_options(Option(file_label(change), id=f"file-{index}") for index, change in enumerate(files))
-        self.highlighted = 0 if files else None
+        self.highlighted = min(highlighted, len(files) - 1) if files else None
