@@ -14,6 +14,7 @@ commit, and it refuses before writing anything.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -260,3 +261,72 @@ def _obstruction(workdir: Path, index: pygit2.Index, old_tree: pygit2.Tree, path
         if on_disk.is_symlink() or (on_disk.exists() and not on_disk.is_dir()):
             return f"untracked file {parent} in the way"
     return None
+
+
+def undo_interrupted_update(
+    checkout: Checkout, old_tree: pygit2.Tree, new_tree: pygit2.Tree, paths: list[str]
+) -> list[str]:
+    """Put back the paths an interrupted :func:`update_checkout` wrote, while HEAD still names *old_tree*.
+
+    Call it only for a landing that was killed after it found *paths* clean in
+    this checkout. A path is put back when its index entry is what *old_tree*
+    or *new_tree* has and its file is missing, is what *new_tree* has, or holds
+    the start of it (libgit2 writes a file in place, so a kill can cut it short).
+    Such a file holds nothing but what agentdeck wrote, so restoring it loses
+    nothing; any other path is left alone. Returns the paths put back.
+    """
+    repo = checkout.open()
+    index = repo.index
+    index.read()
+    workdir = Path(repo.workdir)
+
+    restore: list[str] = []
+    remove: list[str] = []
+    for path in paths:
+        old_id = _entry_id(old_tree, path)
+        new_id = _entry_id(new_tree, path)
+        index_id = index[path].id if path in index else None
+        if index_id not in (old_id, new_id):
+            continue
+        on_disk = _file_id(workdir / path)
+        if on_disk == old_id and index_id == old_id:
+            continue
+        if not _written_by_update(repo, workdir / path, on_disk, new_id):
+            continue
+        if old_id is None:
+            remove.append(path)
+        else:
+            restore.append(path)
+
+    for path in remove:
+        (workdir / path).unlink(missing_ok=True)
+        if path in index:
+            index.remove(path)
+    if remove:
+        index.write()
+    if restore:
+        restore_checkout(checkout, old_tree, restore)
+    return sorted(restore + remove)
+
+
+def _written_by_update(repo: pygit2.Repository, path: Path, on_disk: pygit2.Oid | None, new_id: pygit2.Oid | None) -> bool:
+    if on_disk is None or on_disk == new_id:
+        return True
+    if new_id is None or path.is_symlink() or not path.is_file():
+        return False
+    return repo[new_id].data.startswith(path.read_bytes())
+
+
+def _entry_id(tree: pygit2.Tree, path: str) -> pygit2.Oid | None:
+    try:
+        return tree[path].id
+    except KeyError:
+        return None
+
+
+def _file_id(path: Path) -> pygit2.Oid | None:
+    if path.is_symlink():
+        return pygit2.hash(os.fsencode(os.readlink(path)))
+    if not path.is_file():
+        return None
+    return pygit2.hashfile(str(path))

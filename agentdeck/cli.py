@@ -19,7 +19,8 @@ from pathlib import Path
 import pygit2
 
 from agentdeck import __version__
-from agentdeck.config import BUILTIN_AGENTS, load_config
+from agentdeck.agents import BUILTIN_AGENTS
+from agentdeck.config import load_config
 from agentdeck.errors import AgentdeckError
 from agentdeck.logs import configure_logging
 from agentdeck.repository import RepositoryInfo, find_repository
@@ -191,6 +192,20 @@ def run_status(options: argparse.Namespace) -> int:
     return 0
 
 
+def program_version(program: str) -> str:
+    """Return the first line ``PROGRAM --version`` prints, or a short reason it printed none."""
+    try:
+        result = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        return "version unknown (--version timed out)"
+    except OSError as error:
+        return f"version unknown ({error.strerror})"
+    lines = (result.stdout or result.stderr).strip().splitlines()
+    return lines[0].strip() if lines else "version unknown"
+
+
 def run_doctor(options: argparse.Namespace) -> int:
     problems = 0
 
@@ -201,14 +216,17 @@ def run_doctor(options: argparse.Namespace) -> int:
 
     git = shutil.which("git")
     if git:
-        version = subprocess.run([git, "--version"], capture_output=True, text=True).stdout.strip()
-        report(True, f"{version} (commits run the repository's hooks)")
+        report(True, f"{program_version(git)} (commits made on approval run the repository's hooks)")
     else:
         report(False, "git not found on PATH: commits made on approval will skip hooks; install git")
     report(True, f"libgit2 {pygit2.LIBGIT2_VERSION} through pygit2 {pygit2.__version__}")
     term = os.environ.get("TERM", "")
     report(bool(term) and term != "dumb", f"TERM={term or '(unset)'}; COLORTERM={os.environ.get('COLORTERM', '(unset)')}")
+    if "TMUX" in os.environ:
+        print("     inside tmux: desktop notifications from agents need `set -g allow-passthrough on`")
 
+    agents = BUILTIN_AGENTS
+    repository = None
     try:
         repository = find_repository(Path(options.path))
         config = load_config(repository.root)
@@ -216,11 +234,42 @@ def run_doctor(options: argparse.Namespace) -> int:
         agents = config.agents
     except AgentdeckError as error:
         report(False, str(error))
-        agents = BUILTIN_AGENTS
 
+    print("agents:")
     for name, profile in sorted(agents.items()):
-        program = profile.command[0]
-        found = shutil.which(program)
+        found = shutil.which(profile.program)
         label = profile.display_name or name
-        print(f"{'    ' if found else '  - '} agent {name} ({label}): {found or f'{program} not installed'}")
+        if found:
+            detail = f"{found}, {program_version(found)}"
+        else:
+            detail = f"{profile.program} not installed"
+        hooks = f", status hooks: {profile.hooks}" if profile.hooks else ""
+        print(f"  {'ok' if found else '- '} {name} ({label}): {detail}{hooks}")
+
+    if repository is not None:
+        report_leftovers(repository, report)
     return 0 if problems == 0 else EXIT_INTERNAL
+
+
+def report_leftovers(repository: RepositoryInfo, report) -> None:
+    """Report tasks whose worktree is gone and worktrees git lists as prunable."""
+    from agentdeck.state import StateStore
+
+    found = 0
+    try:
+        state = StateStore(repository.state_dir).load()
+    except AgentdeckError as error:
+        report(False, str(error))
+        return
+    for task in state.tasks:
+        if not Path(task.worktree).is_dir():
+            report(False, f"task {task.title!r}: worktree {task.worktree} is missing; delete the task (D) in the deck")
+            found += 1
+    repo = repository.open()
+    for name in repo.list_worktrees():
+        worktree = repo.lookup_worktree(name)
+        if worktree.is_prunable:
+            report(False, f"worktree {name} at {worktree.path} is gone but still registered; run `git worktree prune`")
+            found += 1
+    if not found:
+        report(True, f"{len(state.tasks)} task(s), no leftovers")

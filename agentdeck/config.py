@@ -6,7 +6,7 @@ Commands are argument lists and never pass through a shell.
 
 from __future__ import annotations
 
-import sys
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,47 +14,17 @@ from typing import Any
 
 import platformdirs
 
+from agentdeck.agents import BUILTIN_AGENTS, HOOK_KINDS, RULES_BY_NAME, AgentProfile
 from agentdeck.errors import ConfigError
 
-PROMPT_PLACEHOLDER = "{prompt}"
 MERGE_STRATEGIES = ("merge", "squash", "rebase", "ff-only")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
+_DURATION_UNITS = {"h": 3600, "m": 60, "s": 1}
 
-
-@dataclass(frozen=True)
-class AgentProfile:
-    """How to start one kind of agent."""
-
-    name: str
-    command: tuple[str, ...]
-    display_name: str = ""
-
-    @property
-    def takes_prompt_in_argv(self) -> bool:
-        """True when the prompt goes into the command line rather than through the terminal."""
-        return any(PROMPT_PLACEHOLDER in argument for argument in self.command)
-
-    def argv(self, prompt: str) -> list[str]:
-        """Return the command with every ``{prompt}`` replaced by the prompt, byte for byte."""
-        return [argument.replace(PROMPT_PLACEHOLDER, prompt) for argument in self.command]
-
-
-# NOTE: the prompt flags of the real agents follow each CLI's --help as of late 2026;
-# an installed version may differ, and [agents.NAME] in config overrides any of them.
-BUILTIN_AGENTS: dict[str, AgentProfile] = {
-    "claude": AgentProfile("claude", ("claude", PROMPT_PLACEHOLDER), "Claude Code"),
-    "codex": AgentProfile("codex", ("codex", PROMPT_PLACEHOLDER), "Codex CLI"),
-    "aider": AgentProfile("aider", ("aider",), "Aider"),
-    "opencode": AgentProfile("opencode", ("opencode", "--prompt", PROMPT_PLACEHOLDER), "OpenCode"),
-    "gemini": AgentProfile("gemini", ("gemini", "--prompt-interactive", PROMPT_PLACEHOLDER), "Gemini CLI"),
-    "copilot": AgentProfile("copilot", ("copilot", "--interactive", PROMPT_PLACEHOLDER), "Copilot CLI"),
-    "demo": AgentProfile(
-        "demo", (sys.executable, "-m", "agentdeck.demo_agent", PROMPT_PLACEHOLDER), "demo agent"
-    ),
-}
 
 # Keys that later features read. They are accepted here so a config written for
 # them does not fail to load; each is validated where it is used.
-_RESERVED_KEYS = {"setup", "teardown", "copy", "ports_per_task", "check_timeout", "budgets"}
+_RESERVED_KEYS = {"setup", "teardown", "copy", "ports_per_task", "budgets"}
 _KNOWN_KEYS = {
     "default_agent",
     "branch_prefix",
@@ -62,6 +32,8 @@ _KNOWN_KEYS = {
     "theme",
     "merge_strategy",
     "check",
+    "check_timeout",
+    "remove_after_landing",
     "keys",
     "agents",
 } | _RESERVED_KEYS
@@ -77,6 +49,10 @@ class Config:
     theme: str = "agentdeck-dark"
     merge_strategy: str = "merge"
     check: tuple[str, ...] | None = None
+    check_timeout: float = 15 * 60
+    """Seconds the check command may run before it is killed and the entry fails."""
+    remove_after_landing: bool = False
+    """Remove a landed task's worktree, and its branch when the base contains it."""
     keys: dict[str, str] = field(default_factory=dict)
     agents: dict[str, AgentProfile] = field(default_factory=lambda: dict(BUILTIN_AGENTS))
     sources: tuple[Path, ...] = ()
@@ -165,6 +141,13 @@ def apply_table(config: Config, table: dict[str, Any], source: str) -> Config:
         changes["merge_strategy"] = strategy
     if "check" in table:
         changes["check"] = tuple(_argv(table["check"], "check", source))
+    if "check_timeout" in table:
+        changes["check_timeout"] = parse_duration(table["check_timeout"], "check_timeout", source)
+    if "remove_after_landing" in table:
+        value = table["remove_after_landing"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: remove_after_landing must be true or false, not {value!r}")
+        changes["remove_after_landing"] = value
     if "keys" in table:
         keys = _table(table["keys"], "keys", source)
         merged_keys = dict(config.keys)
@@ -180,18 +163,50 @@ def apply_table(config: Config, table: dict[str, Any], source: str) -> Config:
     return config
 
 
+def parse_duration(value: Any, key: str, source: str) -> float:
+    """Return the seconds in a duration such as ``"15m"``, ``"90s"`` or ``"1h30m"``.
+
+    Raises:
+        ConfigError: *value* is not a string of one or more number-and-unit parts
+            (``h``, ``m``, ``s``) with a total above zero.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: {key} must be a duration string such as \"15m\", \"90s\" or \"1h30m\", not {value!r}")
+    text = value.strip().lower()
+    matches = list(_DURATION_PART.finditer(text))
+    if not text or "".join(match.group(0) for match in matches) != text:
+        raise ConfigError(f"{source}: {key} {value!r} is not a duration; write it like \"15m\", \"90s\" or \"1h30m\"")
+    seconds = sum(float(match.group(1)) * _DURATION_UNITS[match.group(2)] for match in matches)
+    if seconds <= 0:
+        raise ConfigError(f"{source}: {key} {value!r} must be longer than zero")
+    return seconds
+
+
 def _merge_agents(agents: dict[str, AgentProfile], table: dict[str, Any], source: str) -> dict[str, AgentProfile]:
     merged = dict(agents)
+    allowed = ("command", "name", "resume", "rules", "hooks")
     for name, entry in table.items():
         entry = _table(entry, f"agents.{name}", source)
-        unknown = sorted(set(entry) - {"command", "name"})
+        unknown = sorted(set(entry) - set(allowed))
         if unknown:
-            raise ConfigError(f"{source}: unknown key agents.{name}.{unknown[0]}; an agent entry takes command and name")
+            raise ConfigError(f"{source}: unknown key agents.{name}.{unknown[0]}; an agent entry takes {', '.join(allowed)}")
         base = merged.get(name, AgentProfile(name, ()))
         if "command" in entry:
             base = replace(base, command=tuple(_argv(entry["command"], f"agents.{name}.command", source)))
         if "name" in entry:
             base = replace(base, display_name=_string(entry["name"], f"agents.{name}.name", source))
+        if "resume" in entry:
+            base = replace(base, resume=tuple(_argv(entry["resume"], f"agents.{name}.resume", source)))
+        if "rules" in entry:
+            rules = _string(entry["rules"], f"agents.{name}.rules", source)
+            if rules not in RULES_BY_NAME:
+                raise ConfigError(f"{source}: agents.{name}.rules {rules!r} is invalid; use one of {', '.join(RULES_BY_NAME)}")
+            base = replace(base, rules=RULES_BY_NAME[rules])
+        if "hooks" in entry:
+            hooks = _string(entry["hooks"], f"agents.{name}.hooks", source)
+            if hooks not in (*HOOK_KINDS, "none"):
+                raise ConfigError(f"{source}: agents.{name}.hooks {hooks!r} is invalid; use one of {', '.join(HOOK_KINDS)}, none")
+            base = replace(base, hooks=None if hooks == "none" else hooks)
         if not base.command:
             raise ConfigError(f"{source}: agents.{name} has no command; set command = [\"program\", \"arg\", ...]")
         merged[name] = base

@@ -11,16 +11,29 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentdeck import review as review_module
+from agentdeck.checks import CheckSettings
 from agentdeck.config import Config
-from agentdeck.errors import TaskError
-from agentdeck.merge_queue import LandOutcome, QueueRow, land_queue, merge_message
+from agentdeck.errors import ReviewError, TaskError
+from agentdeck.hooks import wire_hooks
+from agentdeck.merge_queue import (
+    LandOptions,
+    LandOutcome,
+    LandRequest,
+    QueueRow,
+    conflict_prompt,
+    land_queue,
+    resume_entries,
+)
 from agentdeck.repository import RepositoryInfo, current_branch, local_branches
+from agentdeck.review_comments import ReviewComment, ReviewRound, ReviewStore, TaskReviews, format_prompt
 from agentdeck.sessions import Session, agent_environment
 from agentdeck.state import DeckState, StateStore
+from agentdeck.strategies import STRATEGIES
 from agentdeck.tasks import EntryState, QueueEntry, SessionStatus, Task
 from agentdeck.worktrees import create_task_checkout, has_uncommitted_changes, remove_task_checkout, unlanded_commits
 
@@ -48,6 +61,7 @@ class Deck:
         self.sessions: dict[str, Session] = {}
         self.state: DeckState = self.store.load()
         self._mark_orphaned_sessions()
+        self._resume_queue()
 
     def _mark_orphaned_sessions(self) -> None:
         # A task that was running when the last deck ended has no process now.
@@ -82,6 +96,13 @@ class Deck:
     def running_sessions(self) -> list[Session]:
         return [session for session in self.sessions.values() if session.is_alive]
 
+    def queue_states(self) -> dict[str, EntryState]:
+        """Return the state of each task's latest merge queue entry, by task id; removed entries are left out."""
+        with self.lock:
+            return {
+                entry.task_id: entry.state for entry in self.state.queue if entry.state is not EntryState.REMOVED
+            }
+
     def default_base_branch(self) -> str:
         """Return the branch checked out in the main checkout, or the first local branch."""
         repo = self.repository.open()
@@ -114,6 +135,7 @@ class Deck:
         base_branch: str | None = None,
         columns: int = 80,
         rows: int = 24,
+        auto_accept: bool = False,
     ) -> Task:
         """Create the task's branch and worktree, start its agent and save it.
 
@@ -123,7 +145,7 @@ class Deck:
             WorktreeError: the branch or worktree could not be made.
             SessionError: the agent could not be started; the task is kept, stopped.
         """
-        title = title.strip()
+        title = " ".join(title.split())
         if not title:
             first_line = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
             title = first_line[:72]
@@ -149,6 +171,7 @@ class Deck:
                 slug=checkout.slug,
                 branch=checkout.branch,
                 worktree=str(checkout.path),
+                auto_accept=auto_accept,
             )
             self.state.tasks.append(task)
             self.save()
@@ -156,22 +179,37 @@ class Deck:
         self.start_session(task.id, columns, rows)
         return task
 
-    def start_session(self, task_id: str, columns: int = 80, rows: int = 24, with_prompt: bool = True) -> Session:
-        """Start (or restart) the agent of a task at the given terminal size."""
+    def start_session(
+        self,
+        task_id: str,
+        columns: int = 80,
+        rows: int = 24,
+        with_prompt: bool = True,
+        resume: bool = False,
+    ) -> Session:
+        """Start (or restart) the agent of a task at the given terminal size.
+
+        With *resume*, the profile's resume command continues the task's
+        conversation instead of starting a new one with the prompt.
+        """
         task = self.task(task_id)
         old = self.sessions.get(task_id)
         if old is not None and old.is_alive:
             raise TaskError(f"task {task.title!r} is still running; stop it first (x)")
 
         profile = self.config.agent(task.agent)
-        prompt = task.prompt if with_prompt else ""
-        if profile.takes_prompt_in_argv:
-            argv = profile.argv(prompt)
-            terminal_prompt = None
+        terminal_prompt = None
+        if resume:
+            argv = profile.resume_argv(task.agent_session_id)
+        elif profile.takes_prompt_in_argv:
+            argv = profile.argv(task.prompt if with_prompt else "")
         else:
             argv = list(profile.command)
-            terminal_prompt = prompt or None
+            terminal_prompt = (task.prompt if with_prompt else "") or None
 
+        wiring = wire_hooks(
+            profile.hooks, argv, self.repository.state_dir / "hooks", task.id, task.agent_session_id, resume
+        )
         environment = agent_environment(
             os.environ,
             {
@@ -181,10 +219,22 @@ class Deck:
                 "AGENTDECK_BASE_BRANCH": task.base_branch,
                 "AGENTDECK_WORKTREE": task.worktree,
                 "AGENTDECK_REPOSITORY": str(self.repository.root),
+                **wiring.environment,
             },
         )
 
-        session = Session(task.id, argv, Path(task.worktree), environment, columns, rows, terminal_prompt)
+        session = Session(
+            task.id,
+            wiring.argv,
+            Path(task.worktree),
+            environment,
+            columns,
+            rows,
+            terminal_prompt,
+            rules=profile.rules,
+            events_path=wiring.events_path,
+            auto_accept=task.auto_accept,
+        )
         with self.lock:
             self.sessions[task.id] = session
             task.status = SessionStatus.STARTING
@@ -200,6 +250,17 @@ class Deck:
         self.save()
         return session
 
+    def set_auto_accept(self, task_id: str, enabled: bool) -> None:
+        """Turn auto-accept of permission prompts on or off for a task and its running session."""
+        task = self.task(task_id)
+        with self.lock:
+            task.auto_accept = enabled
+            session = self.sessions.get(task_id)
+            if session is not None:
+                session.auto_accept = enabled
+            self.save()
+        log.info("task %s: auto-accept %s", task_id, "on" if enabled else "off")
+
     def stop_session(self, task_id: str) -> None:
         """Stop a task's agent; it can be started again with ``start_session``."""
         session = self.sessions.get(task_id)
@@ -207,8 +268,10 @@ class Deck:
             session.stop()
         self.refresh_statuses()
 
-    def delete_task(self, task_id: str, force: bool = False) -> None:
+    def delete_task(self, task_id: str, force: bool = False) -> bool:
         """Stop the task's agent, remove its worktree and, when fully landed, its branch.
+
+        Returns True when the branch was deleted too.
 
         Without *force* the call raises when the worktree has uncommitted changes
         or the branch has commits that are not on the base branch.
@@ -235,8 +298,10 @@ class Deck:
         self.stop_session(task_id)
         remove_task_checkout(repo, task.slug, worktree, self.worktree_root(), self.repository.root)
         branch = repo.branches.local.get(task.branch)
+        branch_deleted = False
         if branch is not None and unlanded_commits(repo, task.branch, task.base_branch) == 0:
             branch.delete()
+            branch_deleted = True
             log.info("task %s: deleted branch %s", task.id, task.branch)
         with self.lock:
             self.state.tasks = [item for item in self.state.tasks if item.id != task_id]
@@ -245,24 +310,30 @@ class Deck:
                     entry.state = EntryState.REMOVED
             self.sessions.pop(task_id, None)
             self.save()
+        return branch_deleted
 
     def refresh_statuses(self) -> list[Task]:
         """Update every task's status from its session; return the tasks whose status changed."""
+        return [task for task, _ in self.refresh_statuses_with_previous()]
+
+    def refresh_statuses_with_previous(self) -> list[tuple[Task, SessionStatus]]:
+        """Update every task's status; return each changed task with the status it had before."""
         now = time.monotonic()
-        changed: list[Task] = []
+        changed: list[tuple[Task, SessionStatus]] = []
         with self.lock:
             for task in self.state.tasks:
                 session = self.sessions.get(task.id)
                 if session is None:
                     continue
+                previous = task.status
                 status = session.update_status(now)
-                if status != task.status:
+                if status != previous:
                     task.status = status
-                    if not status.is_running:
+                    if not session.is_alive:
                         task.exit_status = session.exit_status
                         task.finished_at = time.time()
-                    changed.append(task)
-            if any(not task.status.is_running for task in changed):
+                    changed.append((task, previous))
+            if changed:
                 self.save()
         return changed
 
@@ -292,10 +363,69 @@ class Deck:
 
     # -- review ---------------------------------------------------------------------------
 
-    def review(self, task_id: str) -> review_module.Review:
-        """Compute the task's changes against the merge-base with its base branch."""
+    def review(self, task_id: str, ignore_whitespace: bool = False) -> review_module.Review:
+        """Compute the task's changes against the merge-base with its base branch; slow, so call it from a worker."""
         task = self.task(task_id)
-        return review_module.compute_review(Path(task.worktree), task.branch, task.base_branch)
+        return review_module.compute_review(Path(task.worktree), task.branch, task.base_branch, ignore_whitespace=ignore_whitespace)
+
+    def review_fingerprint(self, task_id: str) -> str:
+        """Return a value that changes whenever the task's review would; hashes the worktree, so call it from a worker."""
+        task = self.task(task_id)
+        return review_module.review_fingerprint(Path(task.worktree), task.branch, task.base_branch)
+
+    @property
+    def review_store(self) -> ReviewStore:
+        """The review comments and rounds of every task, under the state directory."""
+
+        with self.lock:
+            store = getattr(self, "_review_store", None)
+            if store is None:
+                store = ReviewStore(self.repository.state_dir)
+                self._review_store = store
+        return store
+
+    def review_comments(self, task_id: str) -> TaskReviews:
+        """Return the task's pending review comments and earlier rounds."""
+        return self.review_store.load(task_id)
+
+    def add_review_comment(self, task_id: str, comment: ReviewComment) -> TaskReviews:
+        """Keep *comment* as pending until the next round is sent."""
+        self.task(task_id)
+        return self.review_store.add_comment(task_id, comment)
+
+    def remove_review_comment(self, task_id: str, comment_id: str) -> TaskReviews:
+        """Drop a pending comment."""
+        return self.review_store.remove_comment(task_id, comment_id)
+
+    def review_rounds(self, task_id: str) -> list[ReviewRound]:
+        """Return the rounds of comments already sent to the task's agent, oldest first."""
+        return list(self.review_store.load(task_id).rounds)
+
+    def send_review_comments(self, task_id: str, comments: Sequence[ReviewComment] | None = None) -> ReviewRound:
+        """Send *comments* (default: every pending one) to the agent as one prompt and record the round.
+
+        The prompt goes through the terminal as one bracketed paste and one
+        Enter, with a 50 ms pause between them, so call this from a worker.
+
+        Raises:
+            TaskError: no such task.
+            ReviewError: there is nothing to send, or the agent is not running.
+        """
+
+        task = self.task(task_id)
+        reviews = self.review_store.load(task_id)
+        chosen = list(reviews.pending if comments is None else comments)
+        prompt = format_prompt(chosen, len(reviews.rounds) + 1)
+        session = self.sessions.get(task_id)
+        if session is None or not session.is_alive:
+            raise ReviewError(
+                f"the agent of task {task.title!r} is not running, so the comments were kept but not sent; "
+                "resume it with r on the deck, then send them again"
+            )
+        session.send_prompt(prompt)
+        sent = self.review_store.record_round(task_id, chosen, prompt)
+        log.info("task %s: sent review round %d (%d comments, %d characters)", task_id, sent.number, len(chosen), len(prompt))
+        return sent
 
     def approve(self, task_id: str) -> ApproveResult:
         """Commit the task's pending changes and add it to the merge queue."""
@@ -338,8 +468,25 @@ class Deck:
                 if entry.conflicts:
                     paths = "\n".join(f"{conflict.kind}: {conflict.path}" for conflict in entry.conflicts)
                     detail = f"{detail}\n{paths}".strip()
-                rows.append(QueueRow(entry.id, title, branch, entry.base_branch, entry.state, detail))
+                rows.append(
+                    QueueRow(
+                        entry.id, title, branch, entry.base_branch, entry.state, detail, entry.strategy, entry.check_log
+                    )
+                )
         return rows
+
+    def land_options(self) -> LandOptions:
+        """Return how this deck lands: its check command, if any, and its state directory."""
+        check = None
+        if self.config.check:
+            check = CheckSettings(tuple(self.config.check), self.config.check_timeout, self.repository.state_dir)
+        return LandOptions(check=check, state_dir=self.repository.state_dir, on_change=lambda entry: self.save())
+
+    def _land_request(self, entry: QueueEntry) -> LandRequest | None:
+        task = self.state.task(entry.task_id)
+        if task is None:
+            return None
+        return LandRequest(task.branch, task.title)
 
     def land_queue(self) -> list[LandOutcome]:
         """Land every queued entry in order, saving after each step.
@@ -347,24 +494,55 @@ class Deck:
         Landing stops at an entry that is refused without a conflict (uncommitted
         work in the way), so no later entry lands ahead of it.
         """
-
-        def lookup(entry: QueueEntry) -> tuple[str, str] | None:
-            task = self.state.task(entry.task_id)
-            if task is None:
-                return None
-            return task.branch, merge_message(task.branch, task.title)
-
-        def before(entry: QueueEntry) -> None:
-            self.save()
-
         # The deck lock is taken only to save: landing can take a second on a large
-        # repository, and the UI thread takes the same lock to refresh statuses.
+        # repository (minutes with a check), and the UI thread takes the same lock to refresh statuses.
         outcomes: list[LandOutcome] = []
-        for entry, outcome in land_queue(self.repository.root, list(self.state.queue), lookup, before):
+        options = self.land_options()
+        for entry, outcome in land_queue(self.repository.root, list(self.state.queue), self._land_request, options):
             self.save()
             log.info("entry %s (task %s): %s %s", entry.id, entry.task_id, outcome.state.value, outcome.message)
+            if outcome.state is EntryState.LANDED and self.config.remove_after_landing:
+                self._tidy_landed_task(entry)
             outcomes.append(outcome)
         return outcomes
+
+    def _tidy_landed_task(self, entry: QueueEntry) -> None:
+        # Removes only what holds nothing the base lacks: a clean worktree, and the branch
+        # only when the base contains its tip (a squash or rebase landing leaves other commits).
+        task = self.state.task(entry.task_id)
+        if task is None:
+            return
+        repo = self.repository.open()
+        worktree = Path(task.worktree)
+        try:
+            if worktree.exists() and not has_uncommitted_changes(worktree):
+                self.stop_session(task.id)
+                remove_task_checkout(repo, task.slug, worktree, self.worktree_root(), self.repository.root)
+            branch = repo.branches.local.get(task.branch)
+            if branch is not None and not worktree.exists() and unlanded_commits(repo, task.branch, task.base_branch) == 0:
+                branch.delete()
+                log.info("task %s: deleted landed branch %s", task.id, task.branch)
+        except Exception as error:  # the landing is done; tidying up is best effort and must not undo it
+            log.warning("task %s: cannot remove the landed worktree or branch: %s", task.id, error)
+
+    def _resume_queue(self) -> None:
+        # Entries left in checking or landing by a process that died are settled before anything runs.
+        with self.lock:
+            try:
+                changed = resume_entries(
+                    self.repository.root, self.repository.state_dir, self.state.queue, self._land_request
+                )
+            except Exception as error:  # a broken repository must not stop the deck from opening
+                log.error("cannot re-examine interrupted queue entries: %s", error)
+                return
+            if changed:
+                self.save()
+
+    def _queue_entry(self, entry_id: str) -> QueueEntry:
+        entry = next((item for item in self.state.queue if item.id == entry_id), None)
+        if entry is None or entry.state is EntryState.REMOVED:
+            raise TaskError(f"queue entry {entry_id!r} not found; it may have been removed")
+        return entry
 
     def remove_entry(self, entry_id: str) -> None:
         with self.lock:
@@ -372,3 +550,69 @@ class Deck:
                 if entry.id == entry_id and entry.state is not EntryState.LANDED:
                     entry.state = EntryState.REMOVED
             self.save()
+
+    def move_entry(self, entry_id: str, offset: int) -> None:
+        """Move the entry *offset* places among the entries still shown (negative moves it earlier)."""
+        with self.lock:
+            entry = self._queue_entry(entry_id)
+            shown = [item for item in self.state.queue if item.state is not EntryState.REMOVED]
+            target = max(0, min(len(shown) - 1, shown.index(entry) + offset))
+            shown.remove(entry)
+            shown.insert(target, entry)
+            removed = [item for item in self.state.queue if item.state is EntryState.REMOVED]
+            self.state.queue = shown + removed
+            self.save()
+
+    def requeue_entry(self, entry_id: str) -> None:
+        """Put a conflicting or failed entry back in the queue at its place.
+
+        Raises:
+            TaskError: the entry is not in conflict or failed.
+        """
+        with self.lock:
+            entry = self._queue_entry(entry_id)
+            if entry.state not in (EntryState.CONFLICT, EntryState.FAILED):
+                raise TaskError(
+                    f"queue entry {entry_id!r} is {entry.state.value}; only a conflict or failed entry can be queued again"
+                )
+            entry.state = EntryState.QUEUED
+            entry.conflicts = []
+            entry.message = ""
+            self.save()
+
+    def set_strategy(self, entry_id: str, strategy: str) -> None:
+        """Change how the entry lands.
+
+        Raises:
+            TaskError: *strategy* is unknown, or the entry is checking, landing or landed.
+        """
+        if strategy not in STRATEGIES:
+            raise TaskError(f"merge strategy {strategy!r} is invalid; use one of {', '.join(STRATEGIES)}")
+        with self.lock:
+            entry = self._queue_entry(entry_id)
+            if entry.state in (EntryState.CHECKING, EntryState.LANDING, EntryState.LANDED):
+                raise TaskError(f"queue entry {entry_id!r} is {entry.state.value}; its strategy can no longer change")
+            entry.strategy = strategy
+            self.save()
+
+    def send_conflict_to_agent(self, entry_id: str) -> str:
+        """Ask the entry's task agent to merge the base and resolve the listed conflicts; return the prompt.
+
+        Blocks for a moment while the prompt is typed, so call it from a worker thread.
+
+        Raises:
+            TaskError: the entry has no conflicts, or its agent is not running.
+        """
+        with self.lock:
+            entry = self._queue_entry(entry_id)
+            if entry.state is not EntryState.CONFLICT or not entry.conflicts:
+                raise TaskError(f"queue entry {entry_id!r} has no conflicts to send; only a conflict entry can be sent")
+            text = conflict_prompt(entry.base_branch, entry.conflicts)
+            session = self.sessions.get(entry.task_id)
+        if session is None or not session.is_alive:
+            raise TaskError(
+                f"the agent of task {entry.task_id!r} is not running; start it on the deck (r), then send the conflicts again"
+            )
+        session.send_prompt(text)
+        log.info("entry %s: sent %d conflicts to the agent of task %s", entry_id, len(entry.conflicts), entry.task_id)
+        return text

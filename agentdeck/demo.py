@@ -29,6 +29,7 @@ DEMO_FILES = {
         "def test_greeting():\n"
         '    assert greeting("Ada") == "Hello, Ada!"\n'
     ),
+    ".gitignore": "__pycache__/\n.agentdeck/config.local.toml\n",
     ".agentdeck/config.toml": (
         "# agentdeck settings for this demo repository.\n"
         'default_agent = "demo"\n'

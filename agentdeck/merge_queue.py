@@ -1,21 +1,31 @@
-"""Land approved tasks on their base branch, one merge commit per queue entry.
+"""Land approved tasks on their base branch, one queue entry at a time.
 
-The merge is computed in memory with libgit2 (`merge_commits`), so a conflict
-is found without touching any working tree or index file. A clean merge
-becomes a commit that no ref names yet. Then the checkouts that have the base
-branch checked out are checked for uncommitted work on the paths the merge
-changes, and the base branch moves only if none has any.
+For the entry at the head, the landing commit is computed in memory (see
+`agentdeck.strategies`), so a conflict is found without touching any working
+tree or index file. When config has a check command, that commit is checked in
+a scratch worktree first (see `agentdeck.checks`). The base branch only ever
+moves to a commit that was checked exactly as it lands, so if the base moved
+during the check, the commit is computed and checked again.
 
-The ref moves with a compare-and-swap: agentdeck locks it, checks that it still
-names the tip the merge was computed from, brings those checkouts' files and
-index up to date, and only then sets the new target. If another process moved
-the branch meanwhile, the landing starts over from the new tip. No step runs
-`git checkout`, resets, deletes a branch or discards uncommitted changes.
+Then the checkouts that have the base branch checked out are checked for
+uncommitted work on the paths the landing changes, and the base branch moves
+only if none has any. The ref moves with a compare-and-swap: agentdeck locks
+it, checks that it still names the tip the commit was computed from, brings
+those checkouts' files and index up to date, and only then sets the new target.
+No step runs `git checkout`, resets, deletes a branch or discards uncommitted
+changes.
+
+Before the ref moves, the entry is saved as ``landing`` with the commit it is
+about to land. If the process dies, `resume_entries` on the next start tells
+from the base branch whether that commit landed, and otherwise puts the entry
+back in the queue after undoing what the interrupted landing left behind.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,8 +33,8 @@ from pathlib import Path
 from typing import Protocol
 
 import pygit2
-from pygit2.enums import FileMode
 
+from agentdeck.checks import CheckSettings, leftover_check_ids, remove_scratch, run_check
 from agentdeck.checkouts import (
     Checkout,
     blocking_paths,
@@ -32,9 +42,12 @@ from agentdeck.checkouts import (
     checkouts_of_branch,
     operation_in_progress,
     restore_checkout,
+    undo_interrupted_update,
     update_checkout,
 )
 from agentdeck.errors import MergeError
+from agentdeck.landings import LandingRecord, append_record, diffstat, read_records
+from agentdeck.strategies import STRATEGIES, build_candidate, commit_message, commits_between
 from agentdeck.tasks import ConflictPath, EntryState, QueueEntry
 
 log = logging.getLogger(__name__)
@@ -62,6 +75,25 @@ class LandOutcome:
 
 
 @dataclass(frozen=True)
+class LandRequest:
+    """What the queue needs to know about an entry's task to land it."""
+
+    branch: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LandOptions:
+    """How the queue lands: the check to run and where landings are recorded."""
+
+    check: CheckSettings | None = None
+    state_dir: Path | None = None
+    """Where ``landings.jsonl`` is appended to; None records nothing."""
+    on_change: Callable[[QueueEntry], None] | None = None
+    """Called each time an entry enters ``checking`` or ``landing``, so the caller can save that state."""
+
+
+@dataclass(frozen=True)
 class QueueRow:
     """One merge queue entry as the queue screen shows it."""
 
@@ -72,6 +104,9 @@ class QueueRow:
     state: EntryState
     detail: str = ""
     """The conflict paths or the last message, shown for the selected entry."""
+    strategy: str = "merge"
+    log_path: str = ""
+    """The check log of the entry, empty before its first check."""
 
 
 class QueueSource(Protocol):
@@ -89,6 +124,22 @@ class QueueSource(Protocol):
         """Take the entry out of the queue; its branch and worktree stay."""
         ...
 
+    def move_entry(self, entry_id: str, offset: int) -> None:
+        """Move the entry *offset* places later in the queue (earlier when negative)."""
+        ...
+
+    def requeue_entry(self, entry_id: str) -> None:
+        """Put a conflicting or failed entry back in the queue, at its place."""
+        ...
+
+    def set_strategy(self, entry_id: str, strategy: str) -> None:
+        """Change how the entry lands: merge, squash, rebase or ff-only."""
+        ...
+
+    def send_conflict_to_agent(self, entry_id: str) -> str:
+        """Send the entry's task agent a prompt to resolve its conflicts; return the prompt."""
+        ...
+
 
 class _BaseMoved(Exception):
     """The base branch no longer names the tip the merge was computed from."""
@@ -100,18 +151,39 @@ class _BaseLocked(Exception):
 
 def merge_message(branch: str, title: str) -> str:
     """Return the commit message of the merge commit that lands *branch*."""
-    return f"Merge branch '{branch}': {title}"
+    return commit_message("merge", branch, title, 0)
 
 
-def land_entry(repository_root: Path, entry: QueueEntry, branch: str, message: str) -> LandOutcome:
-    """Merge *branch* into ``entry.base_branch`` as one merge commit with *message*.
+def next_strategy(strategy: str) -> str:
+    """Return the strategy after *strategy* in the cycle merge, squash, rebase, ff-only."""
+    index = STRATEGIES.index(strategy) if strategy in STRATEGIES else -1
+    return STRATEGIES[(index + 1) % len(STRATEGIES)]
+
+
+def conflict_prompt(base_branch: str, conflicts: Iterable[ConflictPath]) -> str:
+    """Return the prompt that asks a task's agent to resolve its conflicts with *base_branch*."""
+    listed = "\n".join(f"- {conflict.path} ({conflict.kind} conflict)" for conflict in conflicts)
+    return (
+        f"The merge queue could not land this branch: it conflicts with the current {base_branch}.\n"
+        f"Merge {base_branch} into this branch (git merge {base_branch}) and resolve the conflicts in exactly "
+        f"these files, keeping the intent of both sides:\n{listed}\n"
+        "Change no other file. Run the tests, then commit the merge. "
+        "Say when you are done so the entry can be queued again."
+    )
+
+
+def land_entry(
+    repository_root: Path, entry: QueueEntry, request: LandRequest, options: LandOptions | None = None
+) -> LandOutcome:
+    """Land *request*'s branch on ``entry.base_branch`` with ``entry.strategy``.
 
     Every expected failure comes back as an outcome instead of an exception.
     CONFLICT lists the conflicting paths. QUEUED means uncommitted work in a
-    checkout of the base branch is in the way. FAILED means a branch is missing
-    or git reported an error. Every outcome but LANDED leaves refs, files and
-    indexes as they were.
+    checkout of the base branch is in the way. FAILED means a branch is missing,
+    the check failed, a fast-forward is impossible or git reported an error.
+    Every outcome but LANDED leaves refs, files and indexes as they were.
     """
+    options = options or LandOptions()
     try:
         repo = pygit2.Repository(str(repository_root))
     except pygit2.GitError as error:
@@ -120,17 +192,17 @@ def land_entry(repository_root: Path, entry: QueueEntry, branch: str, message: s
 
     for attempt in range(1, MAX_LAND_ATTEMPTS + 1):
         try:
-            return _land_once(repo, entry, branch, message)
+            return _land_once(repository_root, repo, entry, request, options)
         except _BaseMoved:
             log.info("entry %s: %s moved during landing (attempt %d); recomputing", entry.id, entry.base_branch, attempt)
-        except (pygit2.GitError, OSError, MergeError) as error:
-            log.error("entry %s: landing %s on %s failed: %s", entry.id, branch, entry.base_branch, error)
+        except (pygit2.GitError, OSError, MergeError, ValueError) as error:
+            log.error("entry %s: landing %s on %s failed: %s", entry.id, request.branch, entry.base_branch, error)
             return LandOutcome(EntryState.FAILED, message=f"Not landed: {error}")
 
     return LandOutcome(
         EntryState.QUEUED,
         message=(
-            f"Not landed: {entry.base_branch} moved {MAX_LAND_ATTEMPTS} times while {branch} was landing; "
+            f"Not landed: {entry.base_branch} moved {MAX_LAND_ATTEMPTS} times while {request.branch} was landing; "
             "land the queue again once it is quiet"
         ),
     )
@@ -139,15 +211,14 @@ def land_entry(repository_root: Path, entry: QueueEntry, branch: str, message: s
 def land_queue(
     repository_root: Path,
     entries: Iterable[QueueEntry],
-    lookup: Callable[[QueueEntry], tuple[str, str] | None],
-    before: Callable[[QueueEntry], None] | None = None,
+    lookup: Callable[[QueueEntry], LandRequest | None],
+    options: LandOptions | None = None,
 ) -> Iterator[tuple[QueueEntry, LandOutcome]]:
     """Land the queued entries of *entries* in order, yielding each with its outcome.
 
-    *lookup* returns the task branch and merge commit message of an entry, or
-    None when its task is gone. *before* runs after an entry's state is set to
-    LANDING and before the merge, so the caller can save that state. Each
-    outcome is already applied to its entry when it is yielded.
+    *lookup* returns the branch and title of an entry's task, or None when the
+    task is gone. Each outcome is already applied to its entry when it is
+    yielded.
 
     A QUEUED outcome stops the run: the entry stays at the head of the queue,
     and later entries must not land ahead of it.
@@ -166,11 +237,7 @@ def land_queue(
             yield entry, outcome
             continue
 
-        branch, message = request
-        entry.state = EntryState.LANDING
-        if before is not None:
-            before(entry)
-        outcome = land_entry(repository_root, entry, branch, message)
+        outcome = land_entry(repository_root, entry, request, options)
         apply_outcome(entry, outcome)
         yield entry, outcome
         if outcome.state == EntryState.QUEUED:
@@ -182,8 +249,12 @@ def apply_outcome(entry: QueueEntry, outcome: LandOutcome) -> None:
     entry.state = outcome.state
     entry.conflicts = list(outcome.conflicts)
     entry.message = outcome.message
+    entry.landing_pid = None
     if outcome.commit is not None:
         entry.landed_commit = outcome.commit
+    if outcome.state != EntryState.LANDED:
+        entry.candidate_commit = None
+        entry.base_commit = None
 
 
 def summarize_outcomes(outcomes: Iterable[LandOutcome]) -> str:
@@ -202,24 +273,45 @@ def summarize_outcomes(outcomes: Iterable[LandOutcome]) -> str:
     return ", ".join(parts)
 
 
-def find_conflicts(repo: pygit2.Repository, index: pygit2.Index) -> list[ConflictPath]:
-    """Return each conflicting path of a merge *index* once, with the kind of conflict."""
-    conflicts = index.conflicts
-    if conflicts is None:
-        return []
+def resume_entries(
+    repository_root: Path,
+    state_dir: Path,
+    entries: Iterable[QueueEntry],
+    lookup: Callable[[QueueEntry], LandRequest | None],
+) -> list[QueueEntry]:
+    """Settle the entries a previous run left in ``checking`` or ``landing``; return those changed.
 
-    found: dict[str, ConflictPath] = {}
-    for ancestor, ours, theirs in conflicts:
-        kind = _conflict_kind(repo, ancestor, ours, theirs)
-        for side in (ours, theirs, ancestor):
-            if side is not None and side.path not in found:
-                found[side.path] = ConflictPath(side.path, kind)
-    return sorted(found.values(), key=lambda conflict: conflict.path)
+    An entry whose saved commit is on its base branch is marked landed (and
+    recorded, if the crash came before the record). Any other goes back to
+    ``queued``, after its scratch check worktree and ref are removed, lock files
+    its dead process left are deleted, and checkout files it had already
+    written are put back.
+    """
+    repo = pygit2.Repository(str(repository_root))
+    changed: list[QueueEntry] = []
+    for entry in entries:
+        if entry.state not in (EntryState.CHECKING, EntryState.LANDING):
+            continue
+        remove_scratch(repository_root, state_dir, entry.id)
+        _remove_stale_locks(repo, entry)
+        if _candidate_landed(repo, entry):
+            _finish_interrupted_landing(repo, state_dir, entry, lookup(entry))
+        else:
+            _undo_interrupted_landing(repo, entry)
+        changed.append(entry)
+
+    busy = {entry.id for entry in entries if entry.state in (EntryState.CHECKING, EntryState.LANDING)}
+    for entry_id in leftover_check_ids(repository_root):
+        if entry_id not in busy:
+            remove_scratch(repository_root, state_dir, entry_id)
+    return changed
 
 
-def _land_once(repo: pygit2.Repository, entry: QueueEntry, branch: str, message: str) -> LandOutcome:
+def _land_once(
+    root: Path, repo: pygit2.Repository, entry: QueueEntry, request: LandRequest, options: LandOptions
+) -> LandOutcome:
     base = entry.base_branch
-    base_refname = f"refs/heads/{base}"
+    branch = request.branch
     base_tip = _branch_tip(repo, base, "base branch")
     branch_tip = _branch_tip(repo, branch, "task branch")
 
@@ -227,17 +319,23 @@ def _land_once(repo: pygit2.Repository, entry: QueueEntry, branch: str, message:
         log.info("entry %s: %s is already merged into %s", entry.id, branch, base)
         return LandOutcome(EntryState.LANDED, message=f"Nothing to land: {branch} is already merged into {base}")
 
-    index = repo.merge_commits(base_tip, branch_tip)
-    conflicts = find_conflicts(repo, index)
-    if conflicts:
-        log.info("entry %s: %s conflicts with %s in %d paths", entry.id, branch, base, len(conflicts))
+    candidate = build_candidate(
+        repo, entry.strategy, base_tip, branch_tip, branch, request.title, _signature(repo), base_branch=base
+    )
+    if candidate.conflicts:
+        count = len(candidate.conflicts)
+        log.info("entry %s: %s conflicts with %s in %d paths", entry.id, branch, base, count)
         return LandOutcome(
             EntryState.CONFLICT,
-            conflicts=conflicts,
-            message=f"Not landed: {branch} conflicts with {base} in {_plural(len(conflicts), 'file')}",
+            conflicts=candidate.conflicts,
+            message=f"Not landed: {branch} conflicts with {base} in {_plural(count, 'file')}",
         )
+    if candidate.rejection:
+        log.info("entry %s: %s", entry.id, candidate.rejection)
+        return LandOutcome(EntryState.FAILED, message=f"Not landed: {candidate.rejection}")
 
-    new_tree = repo[index.write_tree(repo)]
+    new_commit = repo[candidate.commit]
+    new_tree = new_commit.tree
     paths = changed_paths(base_tip.tree, new_tree)
     checkouts = checkouts_of_branch(repo, base)
     rejection = _check_checkouts(checkouts, base, base_tip.tree, paths)
@@ -245,18 +343,25 @@ def _land_once(repo: pygit2.Repository, entry: QueueEntry, branch: str, message:
         log.info("entry %s: %s", entry.id, rejection)
         return LandOutcome(EntryState.QUEUED, message=rejection)
 
-    signature = _signature(repo)
-    merge_id = repo.create_commit(None, signature, signature, message, new_tree.id, [base_tip.id, branch_tip.id])
+    _remember_candidate(entry, base_tip.id, candidate.commit)
+    check_text = "not run"
+    if options.check is not None:
+        failure = _run_check(root, repo, entry, options, base_tip.id)
+        if failure is not None:
+            return failure
+        check_text = "passed"
+    entry.check_result = check_text
 
+    _set_state(entry, EntryState.LANDING, options)
     try:
-        _move_base(repo, base_refname, base_tip.id, merge_id, checkouts, base_tip.tree, new_tree, paths, branch)
+        _move_base(repo, f"refs/heads/{base}", base_tip.id, candidate.commit, checkouts, base_tip.tree, new_tree, paths, branch)
     except MergeError as error:
         # Only a checkout update raises this. The ref did not move and updated checkouts were restored.
         log.info("entry %s: %s", entry.id, error)
         return LandOutcome(EntryState.QUEUED, message=f"Not landed: {error}")
     except _BaseLocked as error:
-        log.warning("entry %s: cannot lock %s: %s", entry.id, base_refname, error)
-        lock_file = Path(repo.path) / f"{base_refname}.lock"
+        log.warning("entry %s: cannot lock refs/heads/%s: %s", entry.id, base, error)
+        lock_file = Path(repo.path) / f"refs/heads/{base}.lock"
         return LandOutcome(
             EntryState.QUEUED,
             message=(
@@ -264,12 +369,79 @@ def _land_once(repo: pygit2.Repository, entry: QueueEntry, branch: str, message:
                 f"finishes, or delete {lock_file} if no git process is running"
             ),
         )
-    log.info("entry %s: landed %s on %s as %s", entry.id, branch, base, merge_id)
+    log.info("entry %s: landed %s on %s as %s (%s)", entry.id, branch, base, candidate.commit, entry.strategy)
 
-    text = f"Landed {branch} on {base} as {str(merge_id)[:10]}"
+    if options.state_dir is not None:
+        _record(repo, options.state_dir, entry, request, str(base_tip.id), str(candidate.commit), candidate.task_commits)
+
+    text = f"Landed {branch} on {base} as {str(candidate.commit)[:10]} ({entry.strategy}"
+    text += f", {check_text})" if options.check is not None else ")"
     if checkouts:
         text += f"; updated {_plural(len(paths), 'file')} in {_plural(len(checkouts), 'checkout')}"
-    return LandOutcome(EntryState.LANDED, commit=str(merge_id), message=text)
+    return LandOutcome(EntryState.LANDED, commit=str(candidate.commit), message=text)
+
+
+def _run_check(
+    root: Path, repo: pygit2.Repository, entry: QueueEntry, options: LandOptions, base_tip: pygit2.Oid
+) -> LandOutcome | None:
+    assert options.check is not None
+    _set_state(entry, EntryState.CHECKING, options)
+    result = run_check(root, options.check, entry.id, entry.candidate_commit or "")
+    entry.check_log = str(result.log_path)
+    if not result.passed:
+        entry.check_result = "failed"
+        return LandOutcome(EntryState.FAILED, message=f"Not landed: {result.describe()}; see {result.log_path}")
+
+    if repo.references[f"refs/heads/{entry.base_branch}"].target != base_tip:
+        # The checked commit is not what would land on the new tip, so it is computed and checked again.
+        log.info("entry %s: %s moved during the check", entry.id, entry.base_branch)
+        raise _BaseMoved
+    return None
+
+
+def _remember_candidate(entry: QueueEntry, base_tip: pygit2.Oid, candidate: pygit2.Oid) -> None:
+    entry.base_commit = str(base_tip)
+    entry.candidate_commit = str(candidate)
+    entry.landing_pid = os.getpid()
+    entry.landing_started = time.time()
+
+
+def _set_state(entry: QueueEntry, state: EntryState, options: LandOptions) -> None:
+    entry.state = state
+    if options.on_change is not None:
+        options.on_change(entry)
+
+
+def _record(
+    repo: pygit2.Repository,
+    state_dir: Path,
+    entry: QueueEntry,
+    request: LandRequest | None,
+    old_tip: str,
+    new_tip: str,
+    task_commits: list[str],
+) -> None:
+    files, insertions, deletions = diffstat(repo, old_tip, new_tip)
+    record = LandingRecord(
+        entry_id=entry.id,
+        task_id=entry.task_id,
+        title=request.title if request else "",
+        branch=request.branch if request else "",
+        base_branch=entry.base_branch,
+        strategy=entry.strategy,
+        old_tip=old_tip,
+        new_tip=new_tip,
+        task_commits=task_commits,
+        files_changed=files,
+        insertions=insertions,
+        deletions=deletions,
+        check=entry.check_result or "not run",
+    )
+    try:
+        append_record(state_dir, record)
+    except OSError as error:
+        # The landing itself is done; a missing record must not turn it into a failure.
+        log.error("entry %s: cannot record the landing in %s: %s", entry.id, state_dir, error)
 
 
 def _move_base(
@@ -325,6 +497,83 @@ def _check_checkouts(checkouts: list[Checkout], base: str, old_tree: pygit2.Tree
     return None
 
 
+def _candidate_landed(repo: pygit2.Repository, entry: QueueEntry) -> bool:
+    if entry.state != EntryState.LANDING or not entry.candidate_commit:
+        return False
+    branch = repo.branches.local.get(entry.base_branch)
+    if branch is None:
+        return False
+    tip = branch.target
+    candidate = pygit2.Oid(hex=entry.candidate_commit)
+    return tip == candidate or repo.descendant_of(tip, candidate)
+
+
+def _finish_interrupted_landing(
+    repo: pygit2.Repository, state_dir: Path, entry: QueueEntry, request: LandRequest | None
+) -> None:
+    log.info("entry %s: found %s on %s after a restart; marking it landed", entry.id, entry.candidate_commit, entry.base_branch)
+    commit = entry.candidate_commit or ""
+    task_commits: list[str] = []
+    if request is not None and request.branch in repo.branches.local and entry.base_commit:
+        tip = repo.branches.local[request.branch].target
+        task_commits = [str(item.id) for item in commits_between(repo, pygit2.Oid(hex=entry.base_commit), tip)]
+    recorded = any(record.entry_id == entry.id and record.new_tip == commit for record in read_records(state_dir))
+    if entry.base_commit and not recorded:
+        _record(repo, state_dir, entry, request, entry.base_commit, commit, task_commits)
+    entry.state = EntryState.LANDED
+    entry.landed_commit = commit
+    entry.landing_pid = None
+    entry.message = f"Landed on {entry.base_branch} as {commit[:10]}; agentdeck stopped before it could say so"
+
+
+def _undo_interrupted_landing(repo: pygit2.Repository, entry: QueueEntry) -> None:
+    if entry.candidate_commit and entry.base_commit and entry.base_commit in repo and entry.candidate_commit in repo:
+        old_tree = repo[entry.base_commit].peel(pygit2.Tree)
+        new_tree = repo[entry.candidate_commit].peel(pygit2.Tree)
+        paths = changed_paths(old_tree, new_tree)
+        branch = repo.branches.local.get(entry.base_branch)
+        if branch is not None and branch.target == pygit2.Oid(hex=entry.base_commit):
+            for checkout in checkouts_of_branch(repo, entry.base_branch):
+                undone = undo_interrupted_update(checkout, old_tree, new_tree, paths)
+                if undone:
+                    log.info("entry %s: put back %d paths in %s", entry.id, len(undone), checkout.describe())
+    log.info("entry %s: was %s when agentdeck stopped; queued again", entry.id, entry.state.value)
+    entry.state = EntryState.QUEUED
+    entry.candidate_commit = None
+    entry.base_commit = None
+    entry.landing_pid = None
+    entry.message = "Queued again: agentdeck stopped before this entry landed"
+
+
+def _remove_stale_locks(repo: pygit2.Repository, entry: QueueEntry) -> None:
+    # Only a lock the entry's own landing process could have taken is removed: that
+    # process is gone, and the lock is no older than the landing. A live git holds any other.
+    if entry.landing_pid is None or entry.landing_started is None or _process_alive(entry.landing_pid):
+        return
+    locks = [Path(repo.path) / f"refs/heads/{entry.base_branch}.lock"]
+    for checkout in checkouts_of_branch(repo, entry.base_branch):
+        locks.append(Path(checkout.open().path) / "index.lock")
+    for lock in locks:
+        try:
+            if lock.stat().st_mtime >= entry.landing_started - 1:
+                lock.unlink()
+                log.warning("entry %s: removed %s, left by landing process %d", entry.id, lock, entry.landing_pid)
+        except FileNotFoundError:
+            continue
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _branch_tip(repo: pygit2.Repository, name: str, role: str) -> pygit2.Commit:
     branch = repo.branches.local.get(name)
     if branch is None:
@@ -338,32 +587,6 @@ def _signature(repo: pygit2.Repository) -> pygit2.Signature:
     except (KeyError, pygit2.GitError):
         # Landing must work in a repository without user.name; the author is then agentdeck itself.
         return pygit2.Signature(*_FALLBACK_SIGNATURE)
-
-
-def _conflict_kind(
-    repo: pygit2.Repository,
-    ancestor: pygit2.IndexEntry | None,
-    ours: pygit2.IndexEntry | None,
-    theirs: pygit2.IndexEntry | None,
-) -> str:
-    sides = [side for side in (ancestor, ours, theirs) if side is not None]
-    if any(side.mode == FileMode.COMMIT for side in sides):
-        return "submodule"
-    if ours is None or theirs is None:
-        # One side deleted or renamed away the path the other side changed.
-        return "delete/modify"
-    if ancestor is None:
-        return "add/add"
-    if ours.mode != theirs.mode and ancestor.mode not in (ours.mode, theirs.mode):
-        return "mode"
-    if any(_is_binary(repo, side) for side in sides):
-        return "binary"
-    return "content"
-
-
-def _is_binary(repo: pygit2.Repository, side: pygit2.IndexEntry) -> bool:
-    blob = repo.get(side.id)
-    return isinstance(blob, pygit2.Blob) and blob.is_binary
 
 
 def _plural(count: int, noun: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import re
 import select
 import signal
 import threading
@@ -23,6 +22,8 @@ from pathlib import Path
 import pexpect
 
 from agentdeck.errors import SessionError
+from agentdeck.hooks import EventReader
+from agentdeck.screen_rules import GENERIC_RULES, ScreenRules, read_screen
 from agentdeck.tasks import SessionStatus
 from agentdeck.terminal import Terminal
 
@@ -37,13 +38,14 @@ PROMPT_QUIET_SECONDS = 0.8
 PROMPT_MAX_WAIT_SECONDS = 20.0
 """Paste the prompt after this long even if the agent never goes quiet."""
 
+AUTO_ACCEPT_QUIET_SECONDS = 0.4
+"""A dialog is answered automatically only after output has paused this long, never mid-draw."""
+
 READ_CHUNK = 65536
 
 # Variables an agent must not inherit: with them it would open panes in the user's tmux.
 _DROPPED_VARIABLES = ("TMUX", "TMUX_PANE")
 
-# A yes/no question on the last non-blank line of the screen, in the forms most CLIs print.
-_YES_NO_QUESTION = re.compile(r"(\[y/n\]|\(y/n\)|\(Y\)es/\(N\)o|\[Y/n\]|\[y/N\])[^\n]*$", re.IGNORECASE)
 
 OutputListener = Callable[[], None]
 
@@ -79,6 +81,9 @@ class Session:
         columns: int = 80,
         rows: int = 24,
         terminal_prompt: str | None = None,
+        rules: ScreenRules = GENERIC_RULES,
+        events_path: Path | None = None,
+        auto_accept: bool = False,
     ) -> None:
         self.task_id = task_id
         self.argv = list(argv)
@@ -95,7 +100,14 @@ class Session:
         self.last_output_at: float | None = None
         self.bytes_read = 0
 
+        self.rules = rules
+        self.events = EventReader(events_path) if events_path is not None else None
+        self.auto_accept = auto_accept
+        self.status_detail = ""
+        """What decided the current status: a hook event, a screen marker or output activity."""
+
         self._terminal_prompt = terminal_prompt
+        self._answered_prompt: str | None = None
         self._process: pexpect.spawn | None = None
         self._reader: threading.Thread | None = None
         self._listeners: list[OutputListener] = []
@@ -268,6 +280,11 @@ class Session:
             return
         now = time.monotonic()
         quiet = self.last_output_at is not None and now - self.last_output_at >= PROMPT_QUIET_SECONDS
+        if quiet:
+            with self.lock:
+                screen = self.terminal.text()
+            # A busy agent or an open dialog is not ready for a prompt yet.
+            quiet = read_screen(screen, self.rules).status is None
         if quiet or now - self.started_at >= PROMPT_MAX_WAIT_SECONDS:
             prompt, self._terminal_prompt = self._terminal_prompt, None
             log.info("task %s: sending the prompt through the terminal", self.task_id)
@@ -299,21 +316,65 @@ class Session:
     # -- status -------------------------------------------------------------------------
 
     def update_status(self, now: float | None = None) -> SessionStatus:
-        """Recompute the status of a live session from its screen and output activity."""
+        """Recompute the status of a live session.
+
+        Sources, strongest first: a dialog or fatal error on screen; the agent's
+        own hooks; its busy marker on screen; output activity with a settle delay.
+        """
         if self._exited.is_set() or self._process is None:
             return self.status
         now = time.monotonic() if now is None else now
         if self.last_output_at is None:
             self.status = SessionStatus.STARTING
-        elif self._is_asking_yes_no():
-            self.status = SessionStatus.WAITING
-        elif now - self.last_output_at < SETTLE_SECONDS:
-            self.status = SessionStatus.WORKING
+            return self.status
+
+        with self.lock:
+            screen = self.terminal.text()
+        reading = read_screen(screen, self.rules)
+        hook_status = self.events.poll() if self.events is not None else None
+        quiet = now - self.last_output_at
+
+        if reading.status in (SessionStatus.FAILED, SessionStatus.WAITING):
+            status, detail = reading.status, f"screen: {reading.detail}"
+        elif hook_status is not None and not self._busy_since_hook(reading, hook_status):
+            status, detail = hook_status, "hook"
+        elif reading.status is SessionStatus.WORKING:
+            status, detail = SessionStatus.WORKING, f"screen: {reading.detail}"
+        elif quiet < SETTLE_SECONDS:
+            # Output is still flowing. An agent with a busy marker is not working
+            # just because it prints (a dev server log, a redraw), so it keeps its status.
+            if self.rules.has_busy_marker:
+                status = self.status if self.status is not SessionStatus.WAITING else SessionStatus.IDLE
+            else:
+                status = SessionStatus.WORKING
+            detail = "output"
         else:
-            self.status = SessionStatus.IDLE
+            status, detail = SessionStatus.IDLE, "output settled"
+
+        if status is not self.status:
+            log.info("task %s: %s -> %s (%s)", self.task_id, self.status.value, status.value, detail)
+        self.status = status
+        self.status_detail = detail
+
+        if status is SessionStatus.WAITING and reading.prompt is not None:
+            self._maybe_accept(reading, quiet)
         return self.status
 
-    def _is_asking_yes_no(self) -> bool:
-        with self.lock:
-            lines = [line for line in self.terminal.text().splitlines() if line.strip()]
-        return bool(lines) and _YES_NO_QUESTION.search(lines[-1]) is not None
+    def _busy_since_hook(self, reading, hook_status: SessionStatus) -> bool:
+        """True when a hook reported the end of a turn but the screen still shows the busy marker.
+
+        Codex CLI's notify reports only turn ends, and it also fires for side
+        threads such as title generation while the main turn goes on, so the
+        busy marker on screen wins over it.
+        """
+        return hook_status is SessionStatus.IDLE and reading.status is SessionStatus.WORKING
+
+    def _maybe_accept(self, reading, quiet: float) -> None:
+        prompt = reading.prompt
+        if not self.auto_accept or prompt.accept is None or quiet < AUTO_ACCEPT_QUIET_SECONDS:
+            return
+        if reading.prompt_text == self._answered_prompt:
+            return
+        self._answered_prompt = reading.prompt_text
+        log.info("task %s: auto-accepting %r", self.task_id, reading.detail[:80])
+        self.write(prompt.accept)

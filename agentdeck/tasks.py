@@ -66,6 +66,11 @@ class Task:
     finished_at: float | None = None
     added: int = 0
     removed: int = 0
+    agent_session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """The conversation id given to agents that accept one, so a restart can resume it."""
+
+    auto_accept: bool = False
+    """Answer the agent's permission prompts and trust dialogs automatically."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -104,6 +109,15 @@ class QueueEntry:
     message: str = ""
     landed_commit: str | None = None
     queued_at: float = field(default_factory=time.time)
+    candidate_commit: str | None = None
+    """The commit the base branch is about to move to, saved before the move so a restart can tell if it did."""
+    base_commit: str | None = None
+    """The base tip that ``candidate_commit`` was computed from and checked against."""
+    check_log: str = ""
+    check_result: str = ""
+    landing_pid: int | None = None
+    """The process landing this entry, so a restart can tell its leftover lock files from another git's."""
+    landing_started: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

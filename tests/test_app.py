@@ -217,3 +217,19 @@ async def test_new_task_dialog_fits_80x24(deck):
         keys = app.screen.query_one("#keys")
         assert keys.region.height == 1
         assert keys.region.bottom <= 24
+
+
+
+async def test_command_palette_offers_deck_actions(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert titles.count("Quit") == 1
+        for title in ("New task", "Review", "Merge queue", "Help"):
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await type_text(pilot, "New task")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))

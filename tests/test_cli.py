@@ -111,4 +111,24 @@ def test_doctor_lists_agents(repo_path):
     result = run_cli("doctor", str(repo_path))
     assert "libgit2" in result.stdout
     for name in ("claude", "codex", "aider", "opencode", "gemini", "copilot", "demo"):
-        assert f"agent {name} " in result.stdout
+        assert f" {name} (" in result.stdout
+    assert "no leftovers" in result.stdout
+
+
+def test_doctor_reports_missing_worktree(repo_path):
+    import shutil
+
+    from agentdeck.config import load_config
+    from agentdeck.deck import Deck
+    from agentdeck.repository import find_repository
+
+    deck = Deck(find_repository(repo_path), load_config(repo_path, {"default_agent": "demo"}))
+    task = deck.create_task("Gone", "")
+    deck.shutdown()
+    shutil.rmtree(task.worktree)
+
+    result = run_cli("doctor", str(repo_path))
+
+    assert result.returncode == 1
+    assert f"worktree {task.worktree} is missing" in result.stdout
+    assert "git worktree prune" in result.stdout

@@ -17,12 +17,13 @@ from pygit2.enums import ConfigLevel, FileMode
 
 from agentdeck.checkouts import checkouts_of_branch, list_checkouts, restore_checkout, update_checkout
 from agentdeck.merge_queue import (
+    LandOptions,
     LandOutcome,
+    LandRequest,
     _BaseMoved,
     _move_base,
     land_entry,
     land_queue,
-    merge_message,
     summarize_outcomes,
 )
 from agentdeck.tasks import EntryState, QueueEntry
@@ -93,7 +94,7 @@ def tip(repo: pygit2.Repository, branch: str) -> str:
 
 def land(root: Path, branch: str, base: str = "main") -> LandOutcome:
     entry = QueueEntry(task_id="t-" + branch, base_branch=base)
-    return land_entry(root, entry, branch, merge_message(branch, f"title of {branch}"))
+    return land_entry(root, entry, LandRequest(branch, f"title of {branch}"))
 
 
 def status(path: Path) -> str:
@@ -477,14 +478,15 @@ def test_land_queue_continues_after_conflict(repo: pygit2.Repository) -> None:
         land_queue(
             root,
             entries,
-            lambda entry: (f"agentdeck/{entry.task_id}", merge_message(f"agentdeck/{entry.task_id}", entry.task_id)),
-            before=lambda entry: landing.append(f"{entry.task_id}:{entry.state.value}"),
+            lambda entry: LandRequest(f"agentdeck/{entry.task_id}", entry.task_id),
+            LandOptions(on_change=lambda entry: landing.append(f"{entry.task_id}:{entry.state.value}")),
         )
     )
 
     assert [outcome.state for _, outcome in results] == [EntryState.LANDED, EntryState.CONFLICT, EntryState.LANDED]
     assert [entry.state for entry in entries] == [EntryState.LANDED, EntryState.CONFLICT, EntryState.LANDED]
-    assert landing == ["one:landing", "two:landing", "three:landing"]
+    # The conflicting entry never reaches the compare-and-swap, so it is never saved as landing.
+    assert landing == ["one:landing", "three:landing"]
     assert entries[2].landed_commit == tip(repo, "main")
     assert [conflict.path for conflict in entries[1].conflicts] == ["a.txt"]
     assert summarize_outcomes(outcome for _, outcome in results) == "Landed 2, 1 conflict"
@@ -499,7 +501,7 @@ def test_land_queue_stops_when_blocked(repo: pygit2.Repository) -> None:
     orphan = QueueEntry(task_id="missing", base_branch="main")
 
     results = list(
-        land_queue(root, [orphan, *entries], lambda entry: None if entry is orphan else (f"agentdeck/{entry.task_id}", "m"))
+        land_queue(root, [orphan, *entries], lambda entry: None if entry is orphan else LandRequest(f"agentdeck/{entry.task_id}", "m"))
     )
 
     assert [outcome.state for _, outcome in results] == [EntryState.FAILED, EntryState.QUEUED]

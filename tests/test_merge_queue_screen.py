@@ -13,7 +13,9 @@ from textual.app import App
 from textual.widgets import DataTable, Static
 
 from agentdeck.errors import StateError
-from agentdeck.merge_queue import LandOutcome, QueueRow, land_queue, merge_message
+from agentdeck.checks import check_log_path
+from agentdeck.errors import TaskError
+from agentdeck.merge_queue import LandOutcome, LandRequest, QueueRow, conflict_prompt, land_queue
 from agentdeck.tasks import EntryState, QueueEntry
 from agentdeck.ui.screens.merge_queue import EMPTY_QUEUE_TEXT, MergeQueueScreen
 
@@ -31,11 +33,42 @@ class RepositoryQueue:
         self.removed: list[str] = []
         self.release: threading.Event | None = None
 
+        self.sent: list[str] = []
+
     def queue_rows(self) -> list[QueueRow]:
         return [
-            QueueRow(entry.id, self.titles[entry.task_id], entry.task_id, entry.base_branch, entry.state, self.detail(entry))
+            QueueRow(
+                entry.id, self.titles[entry.task_id], entry.task_id, entry.base_branch, entry.state, self.detail(entry),
+                entry.strategy, entry.check_log,
+            )
             for entry in self.entries
         ]
+
+    def entry(self, entry_id: str) -> QueueEntry:
+        return next(entry for entry in self.entries if entry.id == entry_id)
+
+    def move_entry(self, entry_id: str, offset: int) -> None:
+        entry = self.entry(entry_id)
+        index = self.entries.index(entry)
+        self.entries.remove(entry)
+        self.entries.insert(max(0, min(len(self.entries), index + offset)), entry)
+
+    def requeue_entry(self, entry_id: str) -> None:
+        entry = self.entry(entry_id)
+        if entry.state not in (EntryState.CONFLICT, EntryState.FAILED):
+            raise TaskError(f"queue entry {entry_id!r} is {entry.state.value}; only a conflict or failed entry can be queued again")
+        entry.state = EntryState.QUEUED
+        entry.conflicts = []
+        entry.message = ""
+
+    def set_strategy(self, entry_id: str, strategy: str) -> None:
+        self.entry(entry_id).strategy = strategy
+
+    def send_conflict_to_agent(self, entry_id: str) -> str:
+        entry = self.entry(entry_id)
+        text = conflict_prompt(entry.base_branch, entry.conflicts)
+        self.sent.append(text)
+        return text
 
     def detail(self, entry: QueueEntry) -> str:
         if entry.conflicts:
@@ -50,7 +83,7 @@ class RepositoryQueue:
             for _entry, outcome in land_queue(
                 self.root,
                 self.entries,
-                lambda entry: (entry.task_id, merge_message(entry.task_id, self.titles[entry.task_id])),
+                lambda entry: LandRequest(entry.task_id, self.titles[entry.task_id]),
             )
         ]
 
@@ -257,3 +290,108 @@ async def test_landing_error_is_shown(tmp_path: Path) -> None:
         assert any("No space left on device" in text for text in toasts(app))
         assert state_cells(app) == ["○ queued"]
         assert not app.screen.query_one("#queue-progress").has_class("-active")
+
+
+def titles(app: App) -> list[str]:
+    table = app.screen.query_one(DataTable)
+    return [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+
+
+async def test_reorder_changes_landing_order(queue: RepositoryQueue) -> None:
+    app = QueueApp(queue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("J")
+        await pilot.pause()
+        assert titles(app) == ["Clashing change", "First change", "Add a readme"]
+        assert app.screen.query_one(DataTable).cursor_row == 1
+
+        await pilot.press("shift+down")
+        await pilot.pause()
+        assert titles(app) == ["Clashing change", "Add a readme", "First change"]
+
+        await pilot.press("K", "K")
+        await pilot.pause()
+        assert titles(app) == ["First change", "Clashing change", "Add a readme"]
+
+        await pilot.press("down", "K", "l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    # The clashing change lands first now, so the first change is the one in conflict.
+    assert [entry.state for entry in queue.entries] == [EntryState.LANDED, EntryState.CONFLICT, EntryState.LANDED]
+    assert queue.titles[queue.entries[1].task_id] == "First change"
+
+
+async def test_strategy_cycles_and_lands(queue: RepositoryQueue) -> None:
+    app = QueueApp(queue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        cells = app.screen.query_one(DataTable)
+        assert str(cells.get_cell_at((0, 1))) == "squash"
+        assert "(squash)" in detail_text(app)
+        await pilot.press("s", "s", "s")
+        await pilot.pause()
+        assert str(cells.get_cell_at((0, 1))) == "merge"
+        await pilot.press("s")
+        await pilot.pause()
+    assert queue.entries[0].strategy == "squash"
+
+
+async def test_conflict_requeue_and_send(queue: RepositoryQueue) -> None:
+    app = QueueApp(queue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("only a conflict or failed entry" in text for text in toasts(app))
+
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("down", "a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(queue.sent) == 1
+        assert "- a.txt (content conflict)" in queue.sent[0]
+        assert "Merge main into this branch" in queue.sent[0]
+        assert any("resolve the conflicts" in text for text in toasts(app))
+
+        await pilot.press("r")
+        await pilot.pause()
+        assert state_cells(app) == ["✓ landed", "○ queued", "✓ landed"]
+
+
+async def test_send_needs_conflict(queue: RepositoryQueue) -> None:
+    app = QueueApp(queue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert queue.sent == []
+        assert any("Only an entry in conflict" in text for text in toasts(app))
+
+
+async def test_detail_shows_check_log_tail(queue: RepositoryQueue, tmp_path: Path) -> None:
+    log_path = check_log_path(tmp_path / "state", queue.entries[0].id)
+    log_path.parent.mkdir(parents=True)
+    log_path.write_text("".join(f"test line {number}\n" for number in range(40)))
+    queue.entries[0].check_log = str(log_path)
+    app = QueueApp(queue)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        text = detail_text(app)
+        assert "test line 39" in text
+        assert "test line 20" not in text
+
+        # While the queue lands, the pane follows the log as it grows.
+        queue.release = threading.Event()
+        await pilot.press("l")
+        with log_path.open("a") as handle:
+            handle.write("fresh output\n")
+        await pilot.pause(1.2)
+        assert "fresh output" in detail_text(app)
+        queue.release.set()
+        await app.workers.wait_for_complete()

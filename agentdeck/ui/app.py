@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from agentdeck.deck import Deck
 from agentdeck.ui.bindings import DECK_BINDINGS, validate_keymap
@@ -40,6 +42,22 @@ class AgentdeckApp(App[None], inherit_bindings=False):
         every_binding = [*DECK_BINDINGS, *ReviewScreen.BINDINGS, *MERGE_QUEUE_BINDINGS]
         known = {binding.id for binding in every_binding if binding.id}
         self.keymap_overrides = validate_keymap(deck.config.keys, known)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Offer the deck's actions in the command palette; quitting goes through the deck's confirmation."""
+        if isinstance(screen, DeckScreen):
+            yield SystemCommand("New task", "Create a task: branch, worktree and agent (n)", screen.action_new_task)
+            yield SystemCommand("Review", "Review the selected task's changes (d)", screen.action_review)
+            yield SystemCommand("Merge queue", "Open the merge queue (m)", screen.action_merge_queue)
+            yield SystemCommand("Stop agent", "Stop the selected task's agent (x)", screen.action_stop_task)
+            yield SystemCommand("Resume agent", "Resume the selected task's agent (r)", screen.action_restart_task)
+            yield SystemCommand("Auto-accept", "Turn auto-accept on or off for the selected task (A)", screen.action_toggle_auto_accept)
+            yield SystemCommand("Delete task", "Delete the selected task (D)", screen.action_delete_task)
+            yield SystemCommand("Help", "Show every key (?)", screen.action_help)
+            yield SystemCommand("Quit", "Quit agentdeck, stopping its agents (q)", screen.action_quit_deck)
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
 
     def on_mount(self) -> None:
         for theme in discover_themes():

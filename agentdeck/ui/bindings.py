@@ -14,8 +14,9 @@ DECK_BINDINGS = [
     Binding("d", "review", "Review", id="review", tooltip="Review the selected task's changes"),
     Binding("m", "merge_queue", "Queue", id="merge_queue", tooltip="Open the merge queue"),
     Binding("x", "stop_task", "Stop", id="stop_task", tooltip="Stop the selected agent"),
-    Binding("r", "restart_task", "Restart", id="restart_task", tooltip="Start the selected task's agent again"),
+    Binding("r", "restart_task", "Resume", id="restart_task", tooltip="Resume the selected task's agent, or start it again"),
     Binding("D", "delete_task", "Delete", id="delete_task", tooltip="Delete the task's worktree, and its branch if landed"),
+    Binding("A", "toggle_auto_accept", "Auto-accept", show=False, id="toggle_auto_accept", tooltip="Answer the selected agent's permission prompts automatically"),
     Binding("question_mark", "help", "Help", id="help", key_display="?"),
     Binding("q", "quit_deck", "Quit", id="quit"),
 ]

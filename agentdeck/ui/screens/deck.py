@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header
 
 from agentdeck.deck import Deck
 from agentdeck.errors import AgentdeckError, TaskError
+from agentdeck.notifications import desktop_notification, terminal_notification
 from agentdeck.tasks import SessionStatus, Task
 from agentdeck.ui.bindings import DECK_BINDINGS
 from agentdeck.ui.screens.confirm import ConfirmScreen
@@ -26,12 +28,22 @@ log = logging.getLogger(__name__)
 STATUS_INTERVAL = 0.5
 DIFF_STAT_INTERVAL = 3.0
 
-# Status changes worth a toast: the agent needs the user, or it ended.
-_NOTIFY_STATUSES = {
-    SessionStatus.WAITING: ("is waiting for you", "warning"),
-    SessionStatus.EXITED: ("exited", "information"),
-    SessionStatus.FAILED: ("failed", "error"),
-}
+def notification_for(previous: SessionStatus, current: SessionStatus) -> tuple[str, str] | None:
+    """Return the message and severity for a status change worth telling the user, or None.
+
+    One event per change: entering waiting, finishing a turn (working to idle),
+    exiting and failing. Flaps inside a turn never reach here, because a
+    session only turns idle after its output settles.
+    """
+    if current is SessionStatus.WAITING:
+        return "is waiting for you", "warning"
+    if current is SessionStatus.IDLE and previous is SessionStatus.WORKING:
+        return "finished its turn", "information"
+    if current is SessionStatus.EXITED:
+        return "exited", "information"
+    if current is SessionStatus.FAILED:
+        return "failed", "error"
+    return None
 
 
 def display_path(path: Path) -> str:
@@ -65,13 +77,13 @@ class DeckScreen(Screen[None]):
         yield Header()
         yield TaskList(id="tasks")
         yield TerminalPane(id="terminal")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.sub_title = display_path(self.deck.repository.root)
         task_list = self.query_one(TaskList)
         task_list.border_title = "Tasks"
-        task_list.sync(self.deck.tasks, self.clock())
+        task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
         task_list.focus()
         self._show_selected()
         self.set_interval(STATUS_INTERVAL, self.refresh_statuses)
@@ -107,15 +119,25 @@ class DeckScreen(Screen[None]):
             return
         pane.attach(self.deck.session(task.id), hint=f"The agent of “{task.title}” is not running. Press r to start it.")
         pane.border_title = f"{task.title} · {task.branch}"
-        pane.border_subtitle = "enter: type to the agent · ctrl+]: back"
+        self._update_pane_hint()
 
     def refresh_statuses(self) -> None:
-        for task in self.deck.refresh_statuses():
-            message = _NOTIFY_STATUSES.get(task.status)
-            if message is not None:
-                text, severity = message
-                self.notify(f"{task.title} {text}.", severity=severity)
-        self.task_list.sync(self.deck.tasks, self.clock())
+        for task, previous in self.deck.refresh_statuses_with_previous():
+            event = notification_for(previous, task.status)
+            if event is not None:
+                text, severity = event
+                self.announce(task, text, severity)
+        self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
+
+    def announce(self, task: Task, text: str, severity: str) -> None:
+        """Tell the user about one status event: a toast, the bell, the outer terminal and the desktop."""
+        message = f"{task.title} {text}."
+        self.notify(message, severity=severity)
+        self.app.bell()
+        driver = self.app._driver  # Textual has no public call to write raw sequences.
+        if driver is not None and not self.app.is_headless:
+            driver.write(terminal_notification("agentdeck", message, inside_tmux="TMUX" in os.environ))
+        desktop_notification("agentdeck", message)
 
     @work(thread=True, exclusive=True, group="diff-stats")
     def refresh_diff_stats(self) -> None:
@@ -131,6 +153,19 @@ class DeckScreen(Screen[None]):
 
     def on_terminal_pane_leave_requested(self, event: TerminalPane.LeaveRequested) -> None:
         self.task_list.focus()
+
+    def on_descendant_focus(self, event) -> None:
+        self._update_pane_hint()
+
+    def on_descendant_blur(self, event) -> None:
+        self._update_pane_hint()
+
+    def _update_pane_hint(self) -> None:
+        pane = self.terminal
+        if pane.has_focus:
+            pane.border_subtitle = "TYPING TO THE AGENT · ctrl+] back to the deck"
+        else:
+            pane.border_subtitle = "enter: type to the agent"
 
     # -- actions --------------------------------------------------------------------------
 
@@ -166,16 +201,18 @@ class DeckScreen(Screen[None]):
     def create_task(self, request: NewTaskRequest) -> None:
         columns, rows = self.terminal.terminal_size
         try:
-            task = self.deck.create_task(request.title, request.prompt, request.agent, request.base_branch, columns, rows)
+            task = self.deck.create_task(
+                request.title, request.prompt, request.agent, request.base_branch, columns, rows, request.auto_accept
+            )
         except AgentdeckError as error:
             log.warning("creating task %r failed: %s", request.title, error)
             self.app.call_from_thread(self.notify, str(error), title="Task not started", severity="error", timeout=10)
-            self.app.call_from_thread(self.task_list.sync, self.deck.tasks, self.clock())
+            self.app.call_from_thread(self.task_list.sync, self.deck.tasks, self.clock(), self.deck.queue_states())
             return
         self.app.call_from_thread(self._task_created, task)
 
     def _task_created(self, task: Task) -> None:
-        self.task_list.sync(self.deck.tasks, self.clock())
+        self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
         self.task_list.select_task(task.id)
         self._show_selected()
         self.notify(f"Started {task.agent} on branch {task.branch}.", title=task.title)
@@ -184,11 +221,11 @@ class DeckScreen(Screen[None]):
         task = self._require_task()
         if task is None:
             return
-        from agentdeck.ui.screens.review import ReviewScreen
+        from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
 
         task_id = task.id
         self.app.push_screen(
-            ReviewScreen(task.title, lambda: self.deck.review(task_id)),
+            ReviewScreen(task.title, ReviewSource.for_deck(self.deck, task_id)),
             lambda result: self._after_review(task_id, result),
         )
 
@@ -240,12 +277,23 @@ class DeckScreen(Screen[None]):
             self.notify(f"{task.title} is running. Stop it first with x.", severity="warning")
             return
         columns, rows = self.terminal.terminal_size
+        resume = bool(self.deck.config.agent(task.agent).resume)
         try:
-            self.deck.start_session(task.id, columns, rows, with_prompt=False)
+            self.deck.start_session(task.id, columns, rows, with_prompt=False, resume=resume)
         except AgentdeckError as error:
             self.notify(str(error), title="Not started", severity="error", timeout=10)
             return
         self._show_selected()
+
+    def action_toggle_auto_accept(self) -> None:
+        task = self._require_task()
+        if task is None:
+            return
+        enabled = not task.auto_accept
+        self.deck.set_auto_accept(task.id, enabled)
+        state = "on: permission prompts are answered with yes" if enabled else "off"
+        self.notify(f"Auto-accept {state}.", title=task.title)
+        self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
 
     def action_delete_task(self) -> None:
         task = self._require_task()
@@ -265,7 +313,7 @@ class DeckScreen(Screen[None]):
     @work(thread=True, group="tasks")
     def delete_task(self, task_id: str, force: bool) -> None:
         try:
-            self.deck.delete_task(task_id, force=force)
+            branch_deleted = self.deck.delete_task(task_id, force=force)
         except TaskError as error:
             if force:
                 self.app.call_from_thread(self.notify, str(error), severity="error", timeout=15)
@@ -275,7 +323,7 @@ class DeckScreen(Screen[None]):
         except AgentdeckError as error:
             self.app.call_from_thread(self.notify, str(error), title="Not deleted", severity="error", timeout=15)
             return
-        self.app.call_from_thread(self._task_deleted)
+        self.app.call_from_thread(self._task_deleted, branch_deleted)
 
     def _confirm_forced_delete(self, task_id: str, reason: str) -> None:
         self.app.push_screen(
@@ -288,10 +336,13 @@ class DeckScreen(Screen[None]):
             lambda yes: self.delete_task(task_id, True) if yes else None,
         )
 
-    def _task_deleted(self) -> None:
-        self.task_list.sync(self.deck.tasks, self.clock())
+    def _task_deleted(self, branch_deleted: bool) -> None:
+        self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
         self._show_selected()
-        self.notify("Task deleted.")
+        if branch_deleted:
+            self.notify("Task deleted with its worktree and its landed branch.")
+        else:
+            self.notify("Task and worktree deleted. Its branch is kept because it has commits not on the base branch.")
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

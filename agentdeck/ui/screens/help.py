@@ -21,7 +21,8 @@ HELP_TEXT = """\
 | `d` | review the selected task's changes |
 | `m` | merge queue |
 | `x` | stop the selected agent (asks first) |
-| `r` | start the selected task's agent again |
+| `r` | resume the selected task's agent (its conversation, where the agent supports it) |
+| `A` | turn auto-accept of the selected agent's permission prompts on or off |
 | `D` | delete the task: worktree, and branch if landed (asks first) |
 | `?` | this help |
 | `q` | quit (asks first while agents run) |

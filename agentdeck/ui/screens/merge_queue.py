@@ -1,4 +1,4 @@
-"""The merge queue screen: approved tasks in landing order, landed with one key."""
+"""The merge queue screen: approved tasks in landing order, reordered, re-queued and landed from the keyboard."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
 
 from agentdeck.errors import AgentdeckError
-from agentdeck.merge_queue import LandOutcome, QueueRow, QueueSource, summarize_outcomes
+from agentdeck.merge_queue import LandOutcome, QueueRow, QueueSource, next_strategy, summarize_outcomes
 from agentdeck.tasks import EntryState
 
 log = logging.getLogger(__name__)
 
 LAND_WORKER_GROUP = "land-queue"
+SEND_WORKER_GROUP = "send-conflicts"
+
+LOG_TAIL_LINES = 12
+"""How many of the last check log lines the detail pane shows."""
+
+REFRESH_SECONDS = 0.5
+"""How often the states and the check log are read again while the queue lands."""
 
 EMPTY_QUEUE_TEXT = "The merge queue is empty. Approve a task in review (d, then a) to queue it."
 
@@ -38,6 +45,14 @@ STATE_SYMBOLS = {
 MERGE_QUEUE_BINDINGS = [
     Binding("l", "land", "Land queue", id="land_queue", tooltip="Land every queued entry on its base branch, in order"),
     Binding("x", "remove_entry", "Remove", id="remove_queue_entry", tooltip="Take the selected entry out of the queue"),
+    Binding("r", "requeue", "Re-queue", id="requeue_entry", tooltip="Queue a conflict or failed entry again"),
+    Binding("s", "cycle_strategy", "Strategy", id="change_entry_strategy", tooltip="Cycle merge, squash, rebase, ff-only"),
+    Binding(
+        "a", "send_to_agent", "Send to agent", id="send_conflicts_to_agent",
+        tooltip="Ask the task's agent to merge the base and resolve the conflicting files",
+    ),
+    Binding("K,shift+up", "move_up", "Move up", id="move_entry_up", tooltip="Land the selected entry earlier"),
+    Binding("J,shift+down", "move_down", "Move down", id="move_entry_down", tooltip="Land the selected entry later"),
     Binding("j,down", "cursor_down", "Next", show=False, id="next_queue_entry"),
     Binding("k,up", "cursor_up", "Previous", show=False, id="previous_queue_entry"),
     Binding("escape", "back", "Back", id="close_merge_queue", tooltip="Return to the deck"),
@@ -57,6 +72,10 @@ class MergeQueueScreen(Screen[None]):
     | --- | --- |
     | `l` | land the queue in order |
     | `x` | remove the selected entry |
+    | `r` | queue a conflict or failed entry again |
+    | `s` | change the selected entry's strategy (merge, squash, rebase, ff-only) |
+    | `a` | send the conflicting files to the task's agent |
+    | `K` / `J`, `shift+up` / `shift+down` | move the selected entry earlier / later |
     | `j` / `k`, `down` / `up` | select the next / previous entry |
     | `escape` | back to the deck |
     """
@@ -99,12 +118,25 @@ class MergeQueueScreen(Screen[None]):
         self.sub_title = "Merge queue"
         table = self.query_one(DataTable)
         table.add_column("State", key="state")
+        table.add_column("Strategy", key="strategy")
         table.add_column("Task", key="title")
         table.add_column("Branch", key="branch")
         table.add_column("Base", key="base")
         self.query_one("#queue-detail", Static).border_title = "Details"
         self.refresh_rows()
         table.focus()
+        self.set_interval(REFRESH_SECONDS, self.refresh_live)
+
+    def refresh_live(self) -> None:
+        """Read the entry states and the check log again while the queue lands."""
+        if not self.landing:
+            return
+        # Entries still queued are part of this run, so they keep showing as landing.
+        rows = [
+            replace(row, state=EntryState.LANDING) if row.state == EntryState.QUEUED else row
+            for row in self.queue.queue_rows()
+        ]
+        self.refresh_rows(rows)
 
     def refresh_rows(self, rows: list[QueueRow] | None = None) -> None:
         """Redraw the table from *rows*, or from the queue source, keeping the selection."""
@@ -114,7 +146,7 @@ class MergeQueueScreen(Screen[None]):
 
         table.clear()
         for row in self.rows:
-            table.add_row(state_text(row.state), row.title, row.branch, row.base_branch, key=row.entry_id)
+            table.add_row(state_text(row.state), row.strategy, row.title, row.branch, row.base_branch, key=row.entry_id)
 
         empty = not self.rows
         self.query_one("#queue-empty", Static).display = empty
@@ -145,9 +177,13 @@ class MergeQueueScreen(Screen[None]):
         text = Text()
         text.append_text(state_text(row.state))
         text.append(f"  {row.title}  ", style="bold")
-        text.append(f"{row.branch} → {row.base_branch}", style="dim")
+        text.append(f"{row.branch} → {row.base_branch}  ({row.strategy})", style="dim")
         text.append("\n")
         text.append(row.detail or _default_detail(row.state))
+        tail = _log_tail(row.log_path)
+        if tail:
+            text.append(f"\n\nCheck log {row.log_path}:\n", style="bold")
+            text.append(tail, style="dim")
         detail.update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -232,6 +268,72 @@ class MergeQueueScreen(Screen[None]):
         self.refresh_rows()
         self.notify(f"Removed {row.title!r} from the merge queue; its branch is kept")
 
+    def _change(self, verb: str, change, row: QueueRow) -> bool:
+        """Run one change to the queue, toast its error, redraw; return True when it worked."""
+        if self.landing:
+            self.notify(f"Wait until the queue has landed, then {verb}", severity="warning")
+            return False
+        try:
+            change()
+        except AgentdeckError as error:
+            log.error("queue entry %s: %s failed: %s", row.entry_id, verb, error)
+            self.notify(str(error), title="Not changed", severity="error")
+            return False
+        self.refresh_rows()
+        return True
+
+    def action_move_up(self) -> None:
+        self._move(-1)
+
+    def action_move_down(self) -> None:
+        self._move(1)
+
+    def _move(self, offset: int) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        if self._change("move the entry", partial(self.queue.move_entry, row.entry_id, offset), row):
+            ids = [item.entry_id for item in self.rows]
+            self.query_one(DataTable).move_cursor(row=ids.index(row.entry_id))
+
+    def action_requeue(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        if self._change("queue the entry again", partial(self.queue.requeue_entry, row.entry_id), row):
+            self.notify(f"Queued {row.title!r} again")
+
+    def action_cycle_strategy(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        strategy = next_strategy(row.strategy)
+        if self._change("change the strategy", partial(self.queue.set_strategy, row.entry_id, strategy), row):
+            self.notify(f"{row.title!r} will land with {strategy}")
+
+    def action_send_to_agent(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        if row.state != EntryState.CONFLICT:
+            self.notify("Only an entry in conflict can be sent to its agent", severity="warning")
+            return
+        app = self.app
+        # Typing the prompt into the agent's terminal waits between paste and Enter, so it runs off the event loop.
+        app.run_worker(partial(self.send_blocking, app, row), group=SEND_WORKER_GROUP, thread=True)
+
+    def send_blocking(self, app: App[object], row: QueueRow) -> None:
+        """Send the conflicts of *row* to its task's agent on a worker thread and toast how it went."""
+        try:
+            self.queue.send_conflict_to_agent(row.entry_id)
+        except AgentdeckError as error:
+            log.error("queue entry %s: cannot send the conflicts: %s", row.entry_id, error)
+            app.call_from_thread(app.notify, str(error), title="Not sent", severity="error")
+            return
+        app.call_from_thread(
+            app.notify, f"Asked the agent of {row.title!r} to resolve the conflicts; press r here when it is done"
+        )
+
 
 def _default_detail(state: EntryState) -> str:
     if state == EntryState.QUEUED:
@@ -239,6 +341,22 @@ def _default_detail(state: EntryState) -> str:
     if state == EntryState.LANDING:
         return "Landing now."
     return ""
+
+
+def _log_tail(path: str) -> str:
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as handle:
+            # Only the end is shown, so a long log is not read whole on every refresh.
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 8192))
+            data = handle.read()
+    except OSError:
+        return ""
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
 def _count(count: int, singular: str, plural: str) -> str:

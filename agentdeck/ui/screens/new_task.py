@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, TextArea
 
 DEMO_PROMPT_HINT = (
     "The demo agent understands lines such as:\n"
@@ -26,15 +26,23 @@ class NewTaskRequest:
     prompt: str
     agent: str
     base_branch: str
+    auto_accept: bool = False
 
 
 class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
     """A modal dialog that collects a new task; dismisses with the request or None."""
 
+    # Focused as the screen activates, before queued keys are handled, so fast typing lands in the title.
+    AUTO_FOCUS = "#title"
+
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", priority=True, id="create_task"),
         Binding("escape", "cancel", "Cancel", id="cancel_task"),
+        Binding("tab", "move_field(1)", "Next field", show=False, priority=True, id="next_field"),
+        Binding("shift+tab", "move_field(-1)", "Previous field", show=False, priority=True, id="previous_field"),
     ]
+
+    FIELD_ORDER = ("#title", "#prompt", "#agent", "#base", "#auto-accept")
 
     DEFAULT_CSS = """
     NewTaskScreen { align: center middle; }
@@ -71,11 +79,14 @@ class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
                 with Vertical():
                     yield Label("Base branch", classes="field-label")
                     yield Select([(name, name) for name in self.branches], value=self.default_branch, allow_blank=False, id="base")
+            yield Checkbox("Auto-accept the agent's permission prompts", value=False, id="auto-accept", compact=True)
             yield Label("", id="error")
             yield Label("ctrl+s create · tab next field · escape cancel", id="keys")
 
-    def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "agent":
+            prompt = self.query_one("#prompt", TextArea)
+            prompt.placeholder = DEMO_PROMPT_HINT if event.value == "demo" else "What should the agent do?"
 
     def action_create(self) -> None:
         title = self.query_one("#title", Input).value
@@ -86,7 +97,18 @@ class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
             return
         agent = self.query_one("#agent", Select).value
         base = self.query_one("#base", Select).value
-        self.dismiss(NewTaskRequest(title=title, prompt=prompt, agent=str(agent), base_branch=str(base)))
+        auto_accept = self.query_one("#auto-accept", Checkbox).value
+        self.dismiss(NewTaskRequest(title=title, prompt=prompt, agent=str(agent), base_branch=str(base), auto_accept=auto_accept))
+
+    def action_move_field(self, step: int) -> None:
+        """Move focus to the next or previous field, in a fixed order.
+
+        A tab typed while the dialog is still opening arrives before any field
+        has focus; it counts as typed in the title, which is where typing starts.
+        """
+        fields = [self.query_one(selector) for selector in self.FIELD_ORDER]
+        current = self.focused if self.focused in fields else fields[0]
+        fields[(fields.index(current) + step) % len(fields)].focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
