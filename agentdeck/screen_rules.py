@@ -160,6 +160,8 @@ CODEX_RULES = ScreenRules(
             accept=b"y",
             within_lines=16,
         ),
+        # The first-run sign-in screen: the user must choose, and agentdeck never chooses for them.
+        Prompt(_dialog(r"Choose how you want to use Codex\.", r"1\.\s+Sign in"), accept=None, within_lines=16),
     ),
     failed=_compile(r"(401 Unauthorized|invalid_api_key|Missing environment variable: `?OPENAI_API_KEY`?)[^\n]*"),
     has_busy_marker=True,

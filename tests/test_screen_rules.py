@@ -123,6 +123,23 @@ CODEX_APPROVAL = """\
   3. No, and tell Codex what to do differently (esc)
 """
 
+CODEX_SIGN_IN = """\
+  Welcome to Codex, OpenAI's command-line coding agent
+
+  Choose how you want to use Codex.
+
+> 1. Sign in with ChatGPT
+     Usage included with Plus, Pro, Business, and Enterprise plans
+
+  2. Sign in with Device Code
+     Sign in from another device with a one-time code
+
+  3. Sign in another way
+     Use an API key or another provider
+
+  Press enter to continue
+"""
+
 AIDER_RUN = """\
 Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]:"""
 
@@ -156,12 +173,13 @@ def status_of(agent: str, screen: str) -> SessionStatus | None:
         ("codex", CODEX_BUSY, SessionStatus.WORKING),
         ("codex", CODEX_IDLE, None),
         ("codex", CODEX_APPROVAL, SessionStatus.WAITING),
+        ("codex", CODEX_SIGN_IN, SessionStatus.WAITING),
         ("aider", AIDER_RUN, SessionStatus.WAITING),
         ("gemini", GEMINI_ALLOW, SessionStatus.WAITING),
     ],
     ids=[
         "claude-busy", "claude-busy-bare", "claude-summary", "claude-permission", "claude-trust", "claude-at-rest", "claude-prose",
-        "codex-busy", "codex-idle", "codex-approval", "aider-run", "gemini-allow",
+        "codex-busy", "codex-idle", "codex-approval", "codex-sign-in", "aider-run", "gemini-allow",
     ],
 )
 def test_screen_case(agent, screen, expected):
@@ -189,6 +207,12 @@ def test_yes_no_only_on_last_line():
 def test_claude_auth_error_is_failed():
     screen = "⏺ API Error: 401 {\"type\":\"error\",\"error\":{\"type\":\"authentication_error\"}}\n╭──╮\n│ ❯ │\n╰──╯"
     assert read_screen(screen, CLAUDE_RULES).status is SessionStatus.FAILED
+
+
+def test_sign_in_never_auto_accepted():
+    reading = read_screen(CODEX_SIGN_IN, CODEX_RULES)
+    assert reading.prompt is not None
+    assert reading.prompt.accept is None
 
 
 def test_codex_rules_do_not_see_claude_spinner():
