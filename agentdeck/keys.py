@@ -5,12 +5,16 @@ Keys arrive as Textual names them ("a", "ctrl+c", "shift+tab", "f5",
 Without kitty keyboard flags the bytes are what xterm sends, with DECCKM
 (application cursor mode) choosing SS3 or CSI for the cursor keys. When the
 program pushed kitty keyboard flags, keys are encoded as the kitty keyboard
-protocol describes for flag 1 (disambiguate escape codes) and flag 8 (report
-all keys as escape codes).
+protocol describes for flags 1 (disambiguate escape codes), 4 (report
+alternate keys), 8 (report all keys as escape codes) and 16 (report
+associated text). Flag 2 (report event types) needs key release events,
+which Textual does not deliver, so only presses are sent: a press is the
+default event type and carries no event field.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 ESC = "\x1b"
@@ -40,6 +44,9 @@ _MODIFIER_BITS = {
     # Textual reports the Meta key of terminals that send it as its own
     # modifier, but terminal programs read Alt and Meta the same way.
     "meta": _ALT,
+    # Textual names a key that arrived after an ESC ("escape+up") this way;
+    # terminals send ESC first for Alt when they have no modifier code for it.
+    "escape": _ALT,
 }
 
 # Textual's names for punctuation keys, mapped to their character.
@@ -97,15 +104,11 @@ _TILDE_KEYS = {
     "f10": 21,
     "f11": 23,
     "f12": 24,
-    "f13": 25,
-    "f14": 26,
-    "f15": 28,
-    "f16": 29,
-    "f17": 31,
-    "f18": 32,
-    "f19": 33,
-    "f20": 34,
 }
+
+# xterm sends F13 to F24 as Shift plus F1 to F12, which is also how the
+# xterm-256color terminfo entry (kf13 to kf24) describes them.
+_SHIFTED_FUNCTION_KEYS = {f"f{number}": f"f{number - 12}" for number in range(13, 25)}
 
 # Keys sent as a final letter after CSI or SS3: cursor keys, Home, End, F1-F4.
 _LETTER_KEYS = {
@@ -140,6 +143,10 @@ _KITTY_FUNCTIONAL = {
     "f18": 57381,
     "f19": 57382,
     "f20": 57383,
+    "f21": 57384,
+    "f22": 57385,
+    "f23": 57386,
+    "f24": 57387,
 }
 
 
@@ -165,7 +172,15 @@ def _parse(key: str) -> _Key:
 def _base_character(name: str) -> str | None:
     if len(name) == 1:
         return name
-    return _NAMED_CHARACTERS.get(name)
+    named = _NAMED_CHARACTERS.get(name)
+    if named is not None:
+        return named
+    # Textual names other characters after their Unicode name ("check_mark"
+    # for ✓) and may report such a key without its character.
+    try:
+        return unicodedata.lookup(name.replace("_", " "))
+    except KeyError:
+        return None
 
 
 def encode_key(
@@ -199,6 +214,8 @@ def encode_key(
 
 def _encode_legacy(key: _Key, character: str | None, application_cursor: bool) -> str:
     name, modifiers = key.name, key.modifiers
+    if name in _SHIFTED_FUNCTION_KEYS:
+        name, modifiers = _SHIFTED_FUNCTION_KEYS[name], modifiers | _SHIFT
     modifier_parameter = modifiers + 1
 
     if name in _LETTER_KEYS:
@@ -256,6 +273,14 @@ def _encode_kitty(key: _Key, character: str | None, flags: int) -> str:
     all_keys = bool(flags & KITTY_ALL_KEYS_AS_ESCAPES)
     modifier_field = f";{modifiers + 1}" if modifiers else ""
 
+    if name in _SHIFTED_FUNCTION_KEYS and name not in _KITTY_FUNCTIONAL:
+        name = _SHIFTED_FUNCTION_KEYS[name]
+        modifiers |= _SHIFT
+        modifier_field = f";{modifiers + 1}"
+
+    if name == "f3" and (modifiers or all_keys):
+        # CSI R would read as a cursor position report, so kitty sends F3 as CSI 13 ~.
+        return f"{CSI}13{modifier_field}~"
     if name in _LETTER_KEYS:
         final = _LETTER_KEYS[name]
         if modifiers:
@@ -294,12 +319,27 @@ def _encode_kitty(key: _Key, character: str | None, flags: int) -> str:
             return character
         return base.upper() if modifiers & _SHIFT else base
 
+    key_field = str(code)
+    if flags & KITTY_ALTERNATE_KEYS and modifiers & _SHIFT:
+        shifted = _shifted_character(base, character)
+        if shifted is not None:
+            key_field = f"{code}:{ord(shifted)}"
+
     text_field = ""
     if all_keys and flags & KITTY_ASSOCIATED_TEXT and character and not text_modifiers:
         text_field = ";" + ":".join(str(ord(c)) for c in character)
         if not modifier_field:
-            return f"{CSI}{code};1{text_field}u"
-    return f"{CSI}{code}{modifier_field}{text_field}u"
+            return f"{CSI}{key_field};1{text_field}u"
+    return f"{CSI}{key_field}{modifier_field}{text_field}u"
+
+
+def _shifted_character(base: str, character: str | None) -> str | None:
+    """Return the character Shift gives on the key, for kitty's alternate keys field."""
+    if character and len(character) == 1 and character != base.lower():
+        return character
+    if len(base) == 1 and base.lower() != base.upper():
+        return base.upper()
+    return None
 
 
 def encode_paste(text: str, *, bracketed: bool) -> bytes:

@@ -8,11 +8,13 @@ kitty flags, mode reports). This module adds what a pane needs on top of it.
 It collects the replies of each ``feed`` call, counts changes, records bells
 and desktop notifications, and resets input modes when the program exits. It
 reads rows through libghostty's render-state API as spans of equally styled
-cells. The
-per-cell style API of the binding costs several calls per cell and is not used.
+cells, copying each row's packed cells in one call. The per-cell style API of
+the binding costs several calls per cell and is not used.
 
 A ``Terminal`` is not thread-safe. The session's reader thread calls ``feed``
-while holding the session lock, and the UI holds the same lock while it reads.
+while holding the session lock, and the UI holds the same lock while it reads,
+except for ``render_captured``, which reads only the snapshot that
+``capture`` took under the lock.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ _RESET_INPUT_MODES = (
 _RESET_OTHER_SCREEN_FLAGS = b"\x1b[?47l\x1b[=0;1u\x1b[?47h"
 
 _MAX_NOTIFICATIONS = 100
+
+_UNLIMITED_BYTES = 1 << 40
+_DECODED_CACHE_SIZE = 65536
+_WIDE = lib.GHOSTTY_CELL_WIDE_WIDE
+_SPACER_TAIL = lib.GHOSTTY_CELL_WIDE_SPACER_TAIL
+_SPACER_HEAD = lib.GHOSTTY_CELL_WIDE_SPACER_HEAD
+_SCROLLBACK_PAGE_MARGIN = 4096
 
 # Pixel size of one cell in size reports (CSI 14 t, CSI 16 t). A text pane
 # has no pixels, so these are the values most terminals report by default.
@@ -104,12 +113,14 @@ class Span:
     """A run of adjacent cells of one row that share a style.
 
     ``cells`` counts screen columns, so a wide character adds 2 while adding
-    one character to ``text``.
+    one character to ``text``. ``cell_text`` has one entry per column: the
+    grapheme cluster drawn there, or "" for the right half of a wide character.
     """
 
     text: str
     cells: int
     style: CellStyle
+    cell_text: tuple[str, ...] = ()
 
 
 Row = tuple[Span, ...]
@@ -157,10 +168,26 @@ class Terminal:
         """How many times the program rang the bell (BEL)."""
 
         self._vt = _GhosttyTerminal(columns, rows, scrollback, fg=DEFAULT_FOREGROUND, bg=DEFAULT_BACKGROUND)
+        self._set_scrollback_limit(scrollback)
         self._replies: list[bytes] = []
         self._notifications: collections.deque[Notification] = collections.deque(maxlen=_MAX_NOTIFICATIONS)
         self._callbacks = self._install_callbacks()
         self._renderer = _RowReader(self._vt)
+
+    def _set_scrollback_limit(self, lines: int) -> None:
+        # pyghostty 0.1.3 also passes the line count as the byte limit, which
+        # keeps only a few hundred lines, so the byte limit is lifted here.
+        # libghostty drops scrollback a whole page at a time, and a page contains
+        # more rows the narrower the screen, so the line limit gets a margin
+        # that keeps at least ``lines`` lines down to about 20 columns.
+        # NOTE: below about 20 columns fewer than ``lines`` lines may remain.
+        handle = self._vt._t[0]
+        limits = (
+            (lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_BYTES, _UNLIMITED_BYTES),
+            (lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_LINES, lines + _SCROLLBACK_PAGE_MARGIN if lines else 0),
+        )
+        for option, value in limits:
+            check(lib.ghostty_terminal_set(handle, option, ffi.new("size_t*", value)), f"terminal_set {option}")
 
     def _install_callbacks(self) -> list[object]:
         handle = self._vt._t[0]
@@ -274,6 +301,27 @@ class Terminal:
         lines = self._vt.text().split("\n")
         return lines[y].rstrip() if y < len(lines) else ""
 
+    def history_text(self) -> str:
+        """Return the scrollback and the screen as plain text, joining soft-wrapped lines."""
+        return self._vt.contents()
+
+    def selection_text(self, start: tuple[int, int], end: tuple[int, int]) -> str:
+        """Return the text between two (column, row) cells of the viewport, both included.
+
+        Selection runs in reading order, as in a terminal: from ``start`` to
+        the end of its row, whole rows between, then up to ``end``. Soft-wrapped
+        lines are joined and trailing spaces are removed.
+        """
+        if (start[1], start[0]) > (end[1], end[0]):
+            start, end = end, start
+        columns, rows = self._vt.size
+        start_x, start_y = min(max(start[0], 0), columns - 1), min(max(start[1], 0), rows - 1)
+        end_x, end_y = min(max(end[0], 0), columns - 1), min(max(end[1], 0), rows - 1)
+        selection = init_sized("GhosttySelection")
+        selection.start = self._vt.ref(start_x, start_y, "viewport")[0]
+        selection.end = self._vt.ref(end_x, end_y, "viewport")[0]
+        return self._vt._format_sel(selection, unwrap=True)
+
     # Modes.
 
     @property
@@ -373,6 +421,24 @@ class Terminal:
 
     def render(self) -> Frame:
         """Read the viewport's rows, re-reading only those libghostty marks as changed."""
+        self._renderer.capture()
+        return self._renderer.read()
+
+    def capture(self) -> None:
+        """Copy the viewport into the render state, a snapshot that ``render_captured`` reads.
+
+        Only this step touches the emulator, so a caller that shares the
+        terminal with a feeding thread holds the lock for this call alone and
+        converts the rows without it.
+        """
+        self._renderer.capture()
+
+    def render_captured(self) -> Frame:
+        """Read the rows of the last ``capture``; safe while another thread feeds the terminal.
+
+        Calls to ``render`` and ``render_captured`` must not overlap each
+        other, because they share the snapshot.
+        """
         return self._renderer.read()
 
 
@@ -399,7 +465,6 @@ class _RowReader:
         check(lib.ghostty_render_state_row_cells_new(ffi.NULL, self._cells), "row_cells_new")
 
         # The per-cell out-values are allocated once and reused.
-        self._raw = ffi.new("GhosttyCell*")
         self._codepoint = ffi.new("uint32_t*")
         self._content = ffi.new("GhosttyCellContentTag*")
         self._wide = ffi.new("GhosttyCellWide*")
@@ -423,6 +488,9 @@ class _RowReader:
         self._dirty = ffi.new("GhosttyRenderStateDirty*")
         self._clean = ffi.new("GhosttyRenderStateDirty*", lib.GHOSTTY_RENDER_STATE_DIRTY_FALSE)
         self._cursor = init_sized("GhosttyRenderStateCursor")
+        self._columns = ffi.new("uint16_t*")
+        self._cells_view = ffi.new("GhosttyCellsView*")
+        self._decoded: dict[int, tuple[str, int, bool, int]] = {}
 
         self._frame = Frame(0, (), (), None)
         self._next_generation = 0
@@ -432,9 +500,13 @@ class _RowReader:
         weakref.finalize(self, lib.ghostty_render_state_row_iterator_free, rows)
         weakref.finalize(self, lib.ghostty_render_state_free, state)
 
-    def read(self) -> Frame:
+    def capture(self) -> None:
         state = self._state[0]
         check(lib.ghostty_render_state_update(state, self._vt._t[0]), "render_state_update")
+        check(lib.ghostty_render_state_get(state, lib.GHOSTTY_RENDER_STATE_DATA_COLS, self._columns), "cols")
+
+    def read(self) -> Frame:
+        state = self._state[0]
         check(lib.ghostty_render_state_get(state, lib.GHOSTTY_RENDER_STATE_DATA_DIRTY, self._dirty), "dirty")
         cursor = self._read_cursor()
         previous = self._frame
@@ -445,8 +517,7 @@ class _RowReader:
 
         full = self._dirty[0] == lib.GHOSTTY_RENDER_STATE_DIRTY_FULL
         rows, generations = self._read_rows(full, previous)
-        columns = self._vt.size[0]
-        self._frame = Frame(columns, tuple(rows), tuple(generations), cursor)
+        self._frame = Frame(self._columns[0], tuple(rows), tuple(generations), cursor)
         check(lib.ghostty_render_state_set(state, lib.GHOSTTY_RENDER_STATE_OPTION_DIRTY, self._clean), "clean")
         return self._frame
 
@@ -470,7 +541,7 @@ class _RowReader:
         generations: list[int] = []
         y = 0
         while lib.ghostty_render_state_row_iterator_next(iterator):
-            known = y < len(previous.rows) and previous.columns == self._vt.size[0]
+            known = y < len(previous.rows) and previous.columns == self._columns[0]
             if not full and known:
                 lib.ghostty_render_state_row_get(iterator, lib.GHOSTTY_RENDER_STATE_ROW_DATA_DIRTY, self._row_dirty)
                 if not self._row_dirty[0]:
@@ -491,45 +562,69 @@ class _RowReader:
         return rows, generations
 
     def _read_row(self, iterator) -> Row:
-        check(lib.ghostty_render_state_row_get(iterator, lib.GHOSTTY_RENDER_STATE_ROW_DATA_CELLS, self._cells), "cells")
+        row_get = lib.ghostty_render_state_row_get
+        check(row_get(iterator, lib.GHOSTTY_RENDER_STATE_ROW_DATA_CELLS_RAW, self._cells_view), "cells_raw")
+        check(row_get(iterator, lib.GHOSTTY_RENDER_STATE_ROW_DATA_CELLS, self._cells), "cells")
+        # One call copies the row's packed cells; decoding them one by one
+        # through cffi costs more than the rest of the read together.
+        raw_cells = ffi.unpack(self._cells_view.ptr, self._cells_view.len)
         cells = self._cells[0]
-        next_cell = lib.ghostty_render_state_row_cells_next
+        select = lib.ghostty_render_state_row_cells_select
         get = lib.ghostty_render_state_row_cells_get
-        get_multi = lib.ghostty_cell_get_multi
-        raw, codepoint, content, wide, style_id = self._raw, self._codepoint, self._content, self._wide, self._style_id
+        decode = self._decode
 
         spans: list[Span] = []
+        # One entry per column, "" for the right half of a wide character.
         text: list[str] = []
         width = 0
         style = DEFAULT_STYLE
         last_style_id = -1
-        while next_cell(cells):
-            get(cells, lib.GHOSTTY_RENDER_STATE_ROW_CELLS_DATA_RAW, raw)
-            get_multi(raw[0], 4, self._keys, self._values, self._written)
-            if wide[0] == lib.GHOSTTY_CELL_WIDE_SPACER_TAIL:
+        for x, raw in enumerate(raw_cells):
+            character, wide, grapheme, style_id = decode(raw)
+            if wide == _SPACER_TAIL:
                 # The wide character before it already counted 2 cells.
+                text.append("")
                 continue
 
-            if style_id[0] != last_style_id:
-                last_style_id = style_id[0]
+            if style_id != last_style_id:
+                last_style_id = style_id
+                select(cells, x)
                 get(cells, lib.GHOSTTY_RENDER_STATE_ROW_CELLS_DATA_STYLE, self._style)
                 cell_style = _convert_style(self._style)
                 if cell_style != style:
                     if text:
-                        spans.append(Span("".join(text), width, style))
+                        spans.append(Span("".join(text), width, style, tuple(text)))
                     text, width, style = [], 0, cell_style
 
-            if content[0] == lib.GHOSTTY_CELL_CONTENT_CODEPOINT_GRAPHEME:
-                text.append(self._read_grapheme(cells))
-            elif codepoint[0] and wide[0] != lib.GHOSTTY_CELL_WIDE_SPACER_HEAD:
-                text.append(chr(codepoint[0]))
-            else:
-                text.append(" ")
-            width += 2 if wide[0] == lib.GHOSTTY_CELL_WIDE_WIDE else 1
+            if grapheme:
+                select(cells, x)
+                character = self._read_grapheme(cells)
+            text.append(character)
+            width += 2 if wide == _WIDE else 1
 
         if text:
-            spans.append(Span("".join(text), width, style))
+            spans.append(Span("".join(text), width, style, tuple(text)))
         return tuple(spans)
+
+    def _decode(self, raw: int) -> tuple[str, int, bool, int]:
+        """Return a packed cell's character, width tag, whether it contains a grapheme cluster, and style id.
+
+        Many cells of a screen share one packed value (blanks, repeated
+        letters in one style), so decoded values are cached.
+        """
+        decoded = self._decoded.get(raw)
+        if decoded is not None:
+            return decoded
+        lib.ghostty_cell_get_multi(raw, 4, self._keys, self._values, self._written)
+        wide = self._wide[0]
+        codepoint = self._codepoint[0]
+        grapheme = self._content[0] == lib.GHOSTTY_CELL_CONTENT_CODEPOINT_GRAPHEME
+        character = chr(codepoint) if codepoint and wide != _SPACER_HEAD else " "
+        decoded = (character, wide, grapheme, self._style_id[0])
+        if len(self._decoded) >= _DECODED_CACHE_SIZE:
+            self._decoded.clear()
+        self._decoded[raw] = decoded
+        return decoded
 
     def _read_grapheme(self, cells) -> str:
         get = lib.ghostty_render_state_row_cells_get

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from itertools import combinations
 
-from agentdeck.keys import KITTY_ALL_KEYS_AS_ESCAPES, KITTY_DISAMBIGUATE, encode_key, encode_paste
+import pytest
+from textual import events
+
+# Textual's own input tables and parser serve as the reference decoder.
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS, IGNORE_SEQUENCE
+from textual._xterm_parser import XTermParser
+
+from agentdeck.keys import (
+    KITTY_ALL_KEYS_AS_ESCAPES,
+    KITTY_ALTERNATE_KEYS,
+    KITTY_DISAMBIGUATE,
+    KITTY_REPORT_EVENTS,
+    encode_key,
+    encode_paste,
+)
 
 
 @pytest.mark.parametrize(
@@ -129,3 +143,173 @@ def test_paste_cannot_end_bracket_early() -> None:
 
 def test_paste_raw() -> None:
     assert encode_paste("one\r\ntwo", bracketed=False) == b"one\rtwo"
+
+
+# Every key Textual can report, checked by decoding the bytes with Textual's
+# own xterm input parser: a key must come back as the key that was pressed.
+
+
+
+def textual_key_names() -> list[str]:
+    """Return every key name Textual's xterm input tables can produce."""
+    names = set()
+    for value in ANSI_SEQUENCES_KEYS.values():
+        if value is IGNORE_SEQUENCE or not isinstance(value, tuple):
+            continue
+        if any(str(getattr(key, "value", key)).startswith("<") for key in value):
+            # "<scroll-up>" and "<scroll-down>" are wheel events, not keys.
+            continue
+        names.add("+".join(getattr(key, "value", key) for key in value))
+    return sorted(names)
+
+
+def decode(data: bytes) -> list[events.Key]:
+    parser = XTermParser()
+    return [event for event in parser.feed(data.decode("utf-8")) if isinstance(event, events.Key)]
+
+
+def normalise(key: str) -> tuple[frozenset[str], str]:
+    """Return a key's modifiers and base name, with Textual's ESC prefix read as Alt."""
+    *modifiers, name = key.split("+")
+    return frozenset("alt" if modifier == "escape" else modifier for modifier in modifiers), name
+
+
+# Keys for which xterm sends bytes that Textual reads as another key.
+LEGACY_ALIASES = {
+    # Ctrl with a digit: xterm sends the control character of the matching
+    # punctuation key, or the digit itself where there is none.
+    "ctrl+0": "0",
+    "ctrl+1": "1",
+    "ctrl+2": "ctrl+@",
+    "ctrl+4": "ctrl+backslash",
+    "ctrl+5": "ctrl+right_square_bracket",
+    "ctrl+6": "ctrl+circumflex_accent",
+    "ctrl+7": "ctrl+underscore",
+    "ctrl+8": "backspace",
+    "ctrl+9": "9",
+}
+
+
+SHIFTED_FUNCTION_KEYS = {f"f{number}": f"f{number - 12}" for number in range(13, 25)}
+
+
+def expected_legacy_key(name: str) -> str | None:
+    """Return the key Textual should read back, or None when the bytes are ambiguous to it."""
+    modifiers, base = normalise(name)
+    if base in SHIFTED_FUNCTION_KEYS:
+        # xterm sends F13 to F24 as Shift with F1 to F12.
+        base = SHIFTED_FUNCTION_KEYS[base]
+        modifiers = modifiers | {"shift"}
+        name = "+".join(sorted(modifiers) + [base])
+    plain = "+".join(sorted(modifiers - {"alt", "shift"}) + [base])
+    if base in ("escape", "3") and ("ctrl" in modifiers or base == "escape"):
+        # A lone ESC is only read as Escape after Textual's timeout.
+        return None
+    if base == "f3" and modifiers:
+        # CSI 1 ; m R is also a cursor position report, which Textual reads as one.
+        return None
+    if "alt" in modifiers and plain in LEGACY_ALIASES:
+        return None
+    alias = LEGACY_ALIASES.get(plain)
+    if alias is not None:
+        return alias
+    return name
+
+
+@pytest.mark.parametrize("name", textual_key_names())
+def test_textual_key_decodes_back(name: str) -> None:
+    data = encode_key(name, name if len(name) == 1 else None)
+    assert data, f"{name} has no encoding"
+    expected = expected_legacy_key(name)
+    if expected is None:
+        return
+    decoded = decode(data)
+    assert len(decoded) == 1, f"{name} -> {data!r} -> {[event.key for event in decoded]}"
+    if len(name) == 1:
+        assert decoded[0].character == name
+    else:
+        assert normalise(decoded[0].key) == normalise(expected), f"{name} -> {data!r}"
+
+
+BASE_KEYS = [
+    *"az09",
+    "comma",
+    "full_stop",
+    "slash",
+    "left_square_bracket",
+    "enter",
+    "tab",
+    "backspace",
+    "escape",
+    "space",
+    "insert",
+    "delete",
+    "home",
+    "end",
+    "pageup",
+    "pagedown",
+    "up",
+    "down",
+    "left",
+    "right",
+    *(f"f{number}" for number in range(1, 25)),
+]
+MODIFIER_SETS = [
+    combination for size in range(0, 5) for combination in combinations(("shift", "alt", "ctrl", "super"), size)
+]
+
+
+@pytest.mark.parametrize("modifiers", MODIFIER_SETS, ids=lambda modifiers: "+".join(modifiers) or "none")
+def test_kitty_all_keys_decode_back(modifiers: tuple[str, ...]) -> None:
+    flags = KITTY_DISAMBIGUATE | KITTY_ALL_KEYS_AS_ESCAPES
+    for base in BASE_KEYS:
+        name = "+".join([*modifiers, base])
+        data = encode_key(name, None, kitty_flags=flags)
+        decoded = decode(data)
+        assert len(decoded) == 1, f"{name} -> {data!r} -> {[event.key for event in decoded]}"
+        assert normalise(decoded[0].key) == normalise(name), f"{name} -> {data!r} -> {decoded[0].key}"
+
+
+@pytest.mark.parametrize(
+    ("key", "character", "flags", "expected"),
+    [
+        ("shift+a", "A", KITTY_ALTERNATE_KEYS | KITTY_ALL_KEYS_AS_ESCAPES, b"\x1b[97:65;2u"),
+        ("A", "A", KITTY_ALTERNATE_KEYS | KITTY_ALL_KEYS_AS_ESCAPES, b"\x1b[97:65;2u"),
+        ("exclamation_mark", "!", KITTY_ALTERNATE_KEYS | KITTY_ALL_KEYS_AS_ESCAPES, b"\x1b[33u"),
+        ("shift+1", "!", KITTY_ALTERNATE_KEYS | KITTY_ALL_KEYS_AS_ESCAPES, b"\x1b[49:33;2u"),
+        ("ctrl+shift+a", None, KITTY_ALTERNATE_KEYS | KITTY_DISAMBIGUATE, b"\x1b[97:65;6u"),
+        ("ctrl+a", None, KITTY_ALTERNATE_KEYS | KITTY_DISAMBIGUATE, b"\x1b[97;5u"),
+        ("shift+a", "A", KITTY_ALTERNATE_KEYS | KITTY_DISAMBIGUATE, b"A"),
+    ],
+)
+def test_kitty_alternate_keys(key: str, character: str | None, flags: int, expected: bytes) -> None:
+    assert encode_key(key, character, kitty_flags=flags) == expected
+
+
+def test_kitty_report_events_sends_plain_presses() -> None:
+    flags = KITTY_DISAMBIGUATE | KITTY_REPORT_EVENTS
+    assert encode_key("ctrl+a", None, kitty_flags=flags) == b"\x1b[97;5u"
+    assert encode_key("a", "a", kitty_flags=flags) == b"a"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("f13", b"\x1b[1;2P"),
+        ("f15", b"\x1b[1;2R"),
+        ("f17", b"\x1b[15;2~"),
+        ("f24", b"\x1b[24;2~"),
+        ("ctrl+f13", b"\x1b[1;6P"),
+        ("escape+up", b"\x1b[1;3A"),
+        ("escape+a", b"\x1ba"),
+        ("shift+escape", b"\x1b"),
+        ("check_mark", "✓".encode()),
+    ],
+)
+def test_xterm_extra_keys(key: str, expected: bytes) -> None:
+    assert encode_key(key, None) == expected
+
+
+@pytest.mark.parametrize(("key", "expected"), [("f3", b"\x1b[13~"), ("ctrl+f3", b"\x1b[13;5~"), ("f21", b"\x1b[57384u")])
+def test_kitty_function_keys(key: str, expected: bytes) -> None:
+    assert encode_key(key, None, kitty_flags=KITTY_DISAMBIGUATE | KITTY_ALL_KEYS_AS_ESCAPES) == expected

@@ -295,3 +295,19 @@ def test_domain_modules_import_no_ui() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_scrollback_keeps_ten_thousand_lines() -> None:
+    terminal = Terminal(80, 24)
+    terminal.feed(b"".join(b"line-%d\r\n" % number for number in range(12_000)))
+    assert terminal.scrollback_rows >= 10_000
+    history = terminal.history_text().splitlines()
+    assert history[-1] == "line-11999"
+    assert "line-1999" in history
+
+
+def test_selection_text_reads_viewport() -> None:
+    terminal = feed("first line\r\nsecond 中文 line\r\nthird", columns=20, rows=3)
+    assert terminal.selection_text((6, 0), (8, 1)) == "line\nsecond 中"
+    assert terminal.selection_text((8, 1), (6, 0)) == "line\nsecond 中"
+    assert terminal.selection_text((0, 2), (99, 2)) == "third"

@@ -186,3 +186,189 @@ async def test_mouse_wheel_scrolls_back_without_input(tmp_path: Path) -> None:
             assert session.bytes_read == before
     finally:
         session.stop()
+
+
+class EventApp(App[None]):
+    """Records the messages a terminal pane posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.titles: list[str] = []
+        self.notified: list[tuple[str, str, str]] = []
+        self.copied: list[str] = []
+        self.clipboard_writes: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield TerminalPane()
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.clipboard_writes.append(text)
+        super().copy_to_clipboard(text)
+
+    def on_terminal_pane_title_changed(self, message: TerminalPane.TitleChanged) -> None:
+        self.titles.append(message.title)
+
+    def on_terminal_pane_notified(self, message: TerminalPane.Notified) -> None:
+        self.notified.append((message.kind, message.title, message.body))
+
+    def on_terminal_pane_copied(self, message: TerminalPane.Copied) -> None:
+        self.copied.append(message.text)
+
+
+def start_cat(tmp_path: Path, script: str, name: str = "pane", start: bool = True) -> Session:
+    """Return a session running ``script`` and then cat, started unless ``start`` is False."""
+    session = Session(name, [sys.executable, "-c", script + "os.execvp('cat', ['cat'])\n"], tmp_path, {"PATH": "/usr/bin:/bin"}, 100, 30)
+    if start:
+        session.start()
+    return session
+
+
+async def test_title_bell_and_notifications_posted(tmp_path: Path) -> None:
+    script = (
+        "import os, sys, time\n"
+        "sys.stdout.write('\\x1b]2;build running\\x07ready\\r\\n')\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(0.3)\n"
+        "sys.stdout.write('\\x07\\x07\\x1b]9;tests passed\\x07\\x1b]777;notify;Deck;merge done\\x1b\\\\')\n"
+        "sys.stdout.flush()\n"
+    )
+    app = EventApp()
+    session = start_cat(tmp_path, script, "events", start=False)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            # Attached first, so that the title set at start-up is a change the pane sees.
+            app.query_one(TerminalPane).attach(session)
+            session.start()
+            await wait_for(pilot, lambda: len(app.notified) >= 3)
+            assert app.titles == ["build running"]
+            assert app.notified == [("bell", "", ""), ("notification", "", "tests passed"), ("notification", "Deck", "merge done")]
+    finally:
+        session.stop()
+
+
+async def test_shift_pageup_pages_scrollback_on_main_screen(tmp_path: Path) -> None:
+    script = "import os\nfor n in range(300): print('line', n)\n"
+    session = start_cat(tmp_path, script, "page")
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            pane.focus()
+            await wait_for(pilot, lambda: "line 299" in screen_text(session))
+            before = session.bytes_read
+
+            await pilot.press("shift+pageup")
+            drawn = [pane.render_line(y).text.rstrip() for y in range(pane.size.height)]
+            assert "line 299" not in drawn
+            assert "line 270" in drawn
+            assert session.bytes_read == before
+
+            await pilot.press("shift+pagedown")
+            with session.lock:
+                assert not session.terminal.scrolled_back
+
+            await pilot.press("shift+pageup", "x")
+            await wait_for(pilot, lambda: "x" in screen_text(session).splitlines()[-1])
+            with session.lock:
+                assert not session.terminal.scrolled_back
+    finally:
+        session.stop()
+
+
+async def test_shift_pageup_reaches_program_on_alternate_screen(tmp_path: Path) -> None:
+    script = "import os, sys\nsys.stdout.write('\\x1b[?1049hALT\\r\\n')\nsys.stdout.flush()\n"
+    session = start_cat(tmp_path, script, "alt")
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            pane.focus()
+            await wait_for(pilot, lambda: "ALT" in screen_text(session))
+            await pilot.press("shift+pageup")
+            # cat echoes the key back through the PTY's echo as ^[[5;2~.
+            await wait_for(pilot, lambda: "^[[5;2~" in screen_text(session))
+    finally:
+        session.stop()
+
+
+async def test_drag_selects_and_copies(tmp_path: Path) -> None:
+    script = "import os\nprint('alpha beta 中文 gamma')\nprint('second line')\n"
+    session = start_cat(tmp_path, script, "select")
+    app = EventApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            await wait_for(pilot, lambda: "second line" in screen_text(session))
+            await pilot.pause(0.1)
+            before = session.bytes_read
+
+            await pilot.mouse_down(TerminalPane, offset=(6, 0))
+            await pilot.hover(TerminalPane, offset=(5, 1))
+            selected = [segment.text for segment in pane.render_line(0) if segment.style is not None and segment.style.reverse]
+            assert "".join(selected) == "beta 中文 gamma" + " " * (100 - 21)
+            await pilot.mouse_up(TerminalPane, offset=(5, 1))
+            await pilot.pause()
+
+            assert app.copied == ["beta 中文 gamma\nsecond"]
+            assert app.clipboard_writes == ["beta 中文 gamma\nsecond"]
+            assert pane.selected_text == "beta 中文 gamma\nsecond"
+            assert session.bytes_read == before
+
+            await pilot.press("z")
+            assert pane.selected_text == ""
+    finally:
+        session.stop()
+
+
+async def test_cursor_on_wide_character_keeps_it(tmp_path: Path) -> None:
+    script = "import os, sys\nsys.stdout.write('ab中文cd\\x1b[1;5H')\nsys.stdout.flush()\n"
+    session = start_cat(tmp_path, script, "wide")
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            pane.focus()
+            await wait_for(pilot, lambda: "cd" in screen_text(session))
+            await wait_for(pilot, lambda: pane.render_line(0).text.startswith("ab中文cd"))
+    finally:
+        session.stop()
+
+
+async def test_kitty_flags_change_key_encoding(tmp_path: Path) -> None:
+    script = (
+        "import os, sys, termios, tty\n"
+        "tty.setraw(0)\n"
+        "sys.stdout.write('READY\\r\\n')\n"
+        "sys.stdout.flush()\n"
+        "for _ in range(2):\n"
+        "    data = os.read(0, 64)\n"
+        "    sys.stdout.write('GOT ' + repr(data) + '\\r\\n')\n"
+        "    sys.stdout.flush()\n"
+        "sys.stdout.write('\\x1b[>1uPUSHED\\r\\n')\n"
+        "sys.stdout.flush()\n"
+        "data = os.read(0, 64)\n"
+        "sys.stdout.write('GOT ' + repr(data) + '\\r\\n')\n"
+        "sys.stdout.flush()\n"
+    )
+    session = start_cat(tmp_path, script, "kitty")
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            pane.focus()
+            await wait_for(pilot, lambda: "READY" in screen_text(session))
+            await pilot.press("shift+enter")
+            await wait_for(pilot, lambda: "GOT b'\\r'" in screen_text(session))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: "PUSHED" in screen_text(session))
+            assert "GOT b'\\x1b'" in screen_text(session)
+
+            await pilot.press("shift+enter")
+            await wait_for(pilot, lambda: "GOT b'\\x1b[13;2u'" in screen_text(session))
+    finally:
+        session.stop()

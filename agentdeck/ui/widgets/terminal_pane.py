@@ -5,6 +5,9 @@ listener. The listener only schedules one redraw per frame on the event
 loop, so a burst of output costs one screen read however many chunks it came
 in. Rows are cached as strips per row generation, and only rows whose
 generation changed are refreshed.
+
+Title changes, bells and desktop notifications of the attached session are
+posted as ``TitleChanged`` and ``Notified`` messages when the pane redraws.
 """
 
 from __future__ import annotations
@@ -35,11 +38,23 @@ LEAVE_KEY = "ctrl+right_square_bracket"
 FRAME_SECONDS = 1 / 60
 """Minimum time between two redraws caused by output."""
 
+READ_COST_FACTOR = 10
+"""Redraws caused by output are at least this many times the last screen read's duration apart."""
+
 SYNC_HOLD_SECONDS = 1.0
 """Maximum time a synchronized update (mode 2026) may hold the redraw back."""
 
 WHEEL_LINES = 3
 """Lines of scrollback one wheel step moves."""
+
+SCROLLBACK_PAGE_UP = "shift+pageup"
+SCROLLBACK_PAGE_DOWN = "shift+pagedown"
+"""Keys that page through the scrollback while the main screen is shown.
+
+Like xterm and most terminals, the pane keeps these two for itself on the
+main screen, where the scrollback is. On the alternate screen (vim, less,
+OpenCode) there is no scrollback, so they reach the program.
+"""
 
 NO_SESSION_HINT = "No task selected. Press n to start one."
 
@@ -65,8 +80,17 @@ class TerminalPane(Widget, can_focus=True):
     | Key | Effect |
     | --- | --- |
     | `ctrl+]` | Post `LeaveRequested`; the app moves focus back to the deck. |
-    | any other key | Encoded as a terminal would and written to the program. |
+    | `shift+pageup` / `shift+pagedown` | Page through the scrollback (main screen only). |
+    | any other key | Encoded as a terminal would and written to the program; returns to the bottom. |
+
+    The mouse wheel scrolls the scrollback unless the program enabled mouse
+    reporting. Dragging with the left button selects text, and releasing the
+    button copies it to the clipboard with OSC 52. While the program has
+    mouse reporting on, Shift+drag selects instead of sending the drag.
     """
+
+    ALLOW_SELECT = False
+
 
     DEFAULT_CSS = """
     TerminalPane {
@@ -81,6 +105,31 @@ class TerminalPane(Widget, can_focus=True):
     class OutputReady(Message, bubble=False):
         """The session produced output since the last redraw (internal)."""
 
+    class TitleChanged(Message):
+        """The program set its window title with OSC 0 or OSC 2."""
+
+        def __init__(self, session: PaneSession, title: str) -> None:
+            super().__init__()
+            self.session = session
+            self.title = title
+
+    class Notified(Message):
+        """The program rang the bell (``kind`` "bell") or sent a desktop notification (OSC 9 or OSC 777)."""
+
+        def __init__(self, session: PaneSession, kind: str, title: str = "", body: str = "") -> None:
+            super().__init__()
+            self.session = session
+            self.kind = kind
+            self.title = title
+            self.body = body
+
+    class Copied(Message):
+        """The user selected text with the mouse and it was copied to the clipboard."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._session: PaneSession | None = None
@@ -91,6 +140,12 @@ class TerminalPane(Widget, can_focus=True):
         self._last_flush = 0.0
         self._sync_since: float | None = None
         self._hint = NO_SESSION_HINT
+        self._title = ""
+        self._bell_count = 0
+        self._read_seconds = 0.0
+        self._selection_anchor: tuple[int, int] | None = None
+        self._selection_end: tuple[int, int] | None = None
+        self._selecting = False
 
     # Attaching a session.
 
@@ -119,7 +174,13 @@ class TerminalPane(Widget, can_focus=True):
         self._session = session
         self._frame = None
         self._strips.clear()
+        self._clear_selection()
         if session is not None:
+            with session.lock:
+                # Only events that arrive while the session is shown are posted.
+                self._title = session.terminal.title
+                self._bell_count = session.terminal.bell_count
+                session.terminal.pop_notifications()
             session.add_output_listener(self._on_output)
             if self.size.width > 0 and self.size.height > 0:
                 session.resize(*self.terminal_size)
@@ -152,7 +213,11 @@ class TerminalPane(Widget, can_focus=True):
 
     def on_terminal_pane_output_ready(self, message: OutputReady) -> None:
         message.stop()
-        delay = self._last_flush + FRAME_SECONDS - time.monotonic()
+        # A flood that dirties the whole screen makes each read expensive.
+        # Spacing redraws by a multiple of that cost leaves most of the time
+        # for parsing, so the last byte reaches the screen sooner.
+        interval = max(FRAME_SECONDS, READ_COST_FACTOR * self._read_seconds)
+        delay = self._last_flush + interval - time.monotonic()
         if delay > 0:
             self.set_timer(delay, self._flush)
         else:
@@ -167,13 +232,17 @@ class TerminalPane(Widget, can_focus=True):
 
         with session.lock:
             holding = session.terminal.synchronized_output
+        self._post_terminal_events(session)
         now = time.monotonic()
         if holding:
             if self._sync_since is None:
                 self._sync_since = now
             if now - self._sync_since < SYNC_HOLD_SECONDS:
-                # The program is mid-frame: try again next frame, when it may be done.
-                self._on_output()
+                # The program is mid-frame, so check again one frame later.
+                # With the flag set, output until then schedules nothing more.
+                with self._schedule_lock:
+                    self._flush_scheduled = True
+                self.set_timer(FRAME_SECONDS, self._flush)
                 return
         self._sync_since = None
         self._last_flush = now
@@ -182,12 +251,33 @@ class TerminalPane(Widget, can_focus=True):
         frame = self._read_frame()
         self._refresh_changed_rows(previous, frame)
 
+    def _post_terminal_events(self, session: PaneSession) -> None:
+        with session.lock:
+            terminal = session.terminal
+            title = terminal.title
+            bells = terminal.bell_count - self._bell_count
+            self._bell_count = terminal.bell_count
+            notifications = terminal.pop_notifications()
+        if title != self._title:
+            self._title = title
+            self.post_message(self.TitleChanged(session, title))
+        if bells > 0:
+            # A burst of bells within one frame is one event.
+            self.post_message(self.Notified(session, "bell"))
+        for notification in notifications:
+            self.post_message(self.Notified(session, "notification", notification.title, notification.body))
+
     def _read_frame(self) -> Frame | None:
         session = self._session
         if session is None:
             return None
+        started = time.perf_counter()
         with session.lock:
-            self._frame = session.terminal.render()
+            session.terminal.capture()
+        # Converting rows takes milliseconds on a busy screen; the reader
+        # thread keeps parsing meanwhile because only the capture needs the lock.
+        self._frame = session.terminal.render_captured()
+        self._read_seconds = time.perf_counter() - started
         return self._frame
 
     def _refresh_changed_rows(self, previous: Frame | None, frame: Frame | None) -> None:
@@ -197,6 +287,10 @@ class TerminalPane(Widget, can_focus=True):
         changed = {y for y, (old, new) in enumerate(zip(previous.generations, frame.generations)) if old != new}
         if previous.cursor != frame.cursor:
             changed.update(position[1] for position in (previous.cursor, frame.cursor) if position is not None)
+        if len(changed) == len(frame.rows):
+            # One refresh of the whole widget costs Textual less than one per row.
+            self.refresh()
+            return
         width = self.size.width
         for y in changed:
             self.refresh(Region(0, y, width, 1))
@@ -215,12 +309,66 @@ class TerminalPane(Widget, can_focus=True):
         cursor_x = -1
         if self.has_focus and frame.cursor is not None and frame.cursor[1] == y:
             cursor_x = frame.cursor[0]
-        key = (frame.generations[y], width, cursor_x, base)
+        selected = self._selected_columns(y, width)
+        key = (frame.generations[y], width, cursor_x, base, selected)
         strip = self._strips.get(key)
         if strip is None:
             strip = _row_strip(frame.rows[y], width, base, cursor_x)
+            if selected is not None:
+                strip = _reverse_columns(strip, *selected, width)
             self._strips[key] = strip
         return strip
+
+    # Selection.
+
+    def _selected_columns(self, y: int, width: int) -> tuple[int, int] | None:
+        """Return the selected [start, end) columns of row ``y``, or None."""
+        bounds = self._selection_bounds()
+        if bounds is None:
+            return None
+        (start_x, start_y), (end_x, end_y) = bounds
+        if not start_y <= y <= end_y:
+            return None
+        first = start_x if y == start_y else 0
+        last = end_x + 1 if y == end_y else width
+        return (first, min(last, width)) if first < last else None
+
+    def _selection_bounds(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        anchor, end = self._selection_anchor, self._selection_end
+        if anchor is None or end is None or anchor == end:
+            return None
+        first, last = sorted([anchor, end], key=lambda cell: (cell[1], cell[0]))
+        return first, last
+
+    @property
+    def selected_text(self) -> str:
+        """The text selected with the mouse, or "" when nothing is selected."""
+        bounds = self._selection_bounds()
+        session = self._session
+        if bounds is None or session is None:
+            return ""
+        with session.lock:
+            return session.terminal.selection_text(*bounds)
+
+    def _clear_selection(self) -> None:
+        had_selection = self._selection_bounds() is not None
+        self._selection_anchor = self._selection_end = None
+        self._selecting = False
+        if had_selection:
+            self.refresh()
+
+    def _wants_selection(self, event: events.MouseEvent) -> bool:
+        """Return whether a left-button drag selects text instead of going to the program."""
+        session = self._session
+        if session is None:
+            return False
+        with session.lock:
+            tracking = session.terminal.mouse_tracking
+        return not tracking or event.shift
+
+    def _cell_at(self, event: events.MouseEvent) -> tuple[int, int]:
+        width, height = self.size
+        return (min(max(event.x, 0), max(width - 1, 0)), min(max(event.y, 0), max(height - 1, 0)))
 
     def _render_hint(self, y: int, width: int, base: Style) -> Strip:
         if y != self.size.height // 2:
@@ -270,6 +418,9 @@ class TerminalPane(Widget, can_focus=True):
 
         event.stop()
         event.prevent_default()
+        if event.key in (SCROLLBACK_PAGE_UP, SCROLLBACK_PAGE_DOWN) and self._page_scrollback(event.key):
+            return
+        self._clear_selection()
         with session.lock:
             terminal = session.terminal
             data = encode_key(
@@ -286,6 +437,17 @@ class TerminalPane(Widget, can_focus=True):
             session.write(data)
         else:
             log.debug("no terminal encoding for key %r", event.key)
+
+    def _page_scrollback(self, key: str) -> bool:
+        """Page through the scrollback; return False on the alternate screen, where the key goes to the program."""
+        session = self._session
+        assert session is not None
+        with session.lock:
+            if session.terminal.alternate_screen:
+                return False
+        page = max(self.size.height - 1, 1)
+        self._scroll_back(-page if key == SCROLLBACK_PAGE_UP else page)
+        return True
 
     def on_paste(self, event: events.Paste) -> None:
         session = self._session
@@ -345,12 +507,39 @@ class TerminalPane(Widget, can_focus=True):
             event.stop()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button == 1 and self._wants_selection(event):
+            event.stop()
+            self._clear_selection()
+            self._selection_anchor = self._selection_end = self._cell_at(event)
+            self._selecting = True
+            self.capture_mouse()
+            return
         self._send_mouse(event, _button_code(event.button))
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._selecting:
+            event.stop()
+            self._selecting = False
+            self.capture_mouse(False)
+            self._selection_end = self._cell_at(event)
+            self.refresh()
+            text = self.selected_text
+            if text:
+                # Textual writes OSC 52, which reaches the system clipboard
+                # through ssh and tmux as well.
+                self.app.copy_to_clipboard(text)
+                self.post_message(self.Copied(text))
+            return
         self._send_mouse(event, _button_code(event.button), release=True)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._selecting:
+            event.stop()
+            cell = self._cell_at(event)
+            if cell != self._selection_end:
+                self._selection_end = cell
+                self.refresh()
+            return
         session = self._session
         if session is None:
             return
@@ -417,14 +606,33 @@ def _row_strip(row: Row, width: int, base: Style, cursor_x: int) -> Strip:
     # shifts. Cropping to the width keeps the other rows intact.
     strip = Strip(segments).crop_extend(0, width, base)
     if 0 <= cursor_x < width:
-        strip = _draw_cursor(strip, cursor_x, width)
+        strip = _draw_cursor(strip, cursor_x, _cell_width_at(row, cursor_x), width)
     return strip
 
 
-def _draw_cursor(strip: Strip, x: int, width: int) -> Strip:
-    before, cell, after = strip.divide([x, x + 1, width])
-    cursor_segments = [
+def _cell_width_at(row: Row, x: int) -> int:
+    """Return 2 when column ``x`` contains the left half of a wide character, else 1."""
+    start = 0
+    for span in row:
+        if x < start + span.cells:
+            cells = span.cell_text
+            offset = x - start
+            return 2 if offset + 1 < len(cells) and cells[offset + 1] == "" and cells[offset] != "" else 1
+        start += span.cells
+    return 1
+
+
+def _reverse_columns(strip: Strip, start: int, end: int, width: int) -> Strip:
+    """Draw columns [start, end) in reverse video, as the cursor and the selection are drawn."""
+    before, selected, after = strip.divide([start, end, width])
+    reversed_segments = [
         Segment(segment.text, (segment.style or Style()) + Style(reverse=not (segment.style and segment.style.reverse)))
-        for segment in cell
+        for segment in selected
     ]
-    return Strip.join([before, Strip(cursor_segments), after])
+    return Strip.join([before, Strip(reversed_segments), after])
+
+
+def _draw_cursor(strip: Strip, x: int, cell_width: int, width: int) -> Strip:
+    # Dividing a strip inside a wide character would drop the character, so
+    # the cursor covers both of its cells.
+    return _reverse_columns(strip, x, min(x + cell_width, width), width)
