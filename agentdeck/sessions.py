@@ -43,6 +43,9 @@ AUTO_ACCEPT_QUIET_SECONDS = 0.4
 
 READ_CHUNK = 65536
 
+READER_NICENESS = 5
+"""Reader threads run this much nicer than the UI, so a flooding agent yields to typing and drawing."""
+
 # Variables an agent must not inherit: with them it would open panes in the user's tmux.
 _DROPPED_VARIABLES = ("TMUX", "TMUX_PANE")
 
@@ -247,9 +250,16 @@ class Session:
     def _read_loop(self) -> None:
         assert self._process is not None
         descriptor = self._process.child_fd
+        try:
+            # On Linux a thread has its own nice value, set through its native id.
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READER_NICENESS)
+        except (OSError, AttributeError) as error:
+            log.debug("task %s: reader priority unchanged: %s", self.task_id, error)
         while True:
+            # Wake up on a timer only while a prompt waits to be pasted; otherwise block until output.
+            timeout = 0.1 if self._terminal_prompt is not None else None
             try:
-                ready, _, _ = select.select([descriptor], [], [], 0.1)
+                ready, _, _ = select.select([descriptor], [], [], timeout)
             except (OSError, ValueError):
                 break
             if not ready:
