@@ -153,7 +153,7 @@ class ReviewScreen(Screen[str | None]):
         #review-status { height: auto; padding: 0 1; color: $text-muted; }
         #review-status.-error { color: $text-error; }
         #review-body { height: 1fr; }
-        #review-side { width: 30%; min-width: 24; max-width: 60; }
+        #review-side { width: 24%; min-width: 16; max-width: 50; }
         #review-files { height: 1fr; border: none; }
         #review-rounds { height: auto; max-height: 10; padding: 0 1; color: $text-muted; background: $panel; }
         #review-file-header { height: 1; padding: 0 1; background: $boost; }
