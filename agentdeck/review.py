@@ -25,7 +25,7 @@ import subprocess
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 import pygit2
@@ -266,6 +266,7 @@ def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whit
         files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace)
     else:
         files, merge_base, snapshot = _changes_from_libgit2(worktree, branch, base_branch, ignore_whitespace)
+    files = _split_unrelated_empty_renames(files)
 
     return Review(
         merge_base=merge_base,
@@ -278,6 +279,39 @@ def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whit
         snapshot=snapshot,
         ignore_whitespace=ignore_whitespace,
     )
+
+
+EMPTY_BLOB_ID = str(pygit2.hash(b""))
+"""The object id of an empty file's blob (SHA-1 repositories)."""
+
+
+def _split_unrelated_empty_renames(files: list[FileChange]) -> list[FileChange]:
+    """Show an empty file "renamed" or "copied" to an empty file of another name as deleted and added.
+
+    git pairs any two empty files as a 100% rename, because their contents are
+    equal. With no content, only the name says the files are one: an empty
+    ``py.typed`` moved into ``src/`` stays a rename, while ``old.txt`` and an
+    unrelated new ``notes.txt`` are shown as what they are. Line counts (+0 -0)
+    agree with git either way.
+    """
+    result: list[FileChange] = []
+    for change in files:
+        unrelated = (
+            change.status in ("renamed", "copied")
+            and change.old_path is not None
+            and change.old_id == EMPTY_BLOB_ID
+            and change.new_id == EMPTY_BLOB_ID
+            and PurePosixPath(change.old_path).name != PurePosixPath(change.path).name
+        )
+        if not unrelated:
+            result.append(change)
+            continue
+        if change.status == "renamed":
+            result.append(
+                replace(change, path=change.old_path, old_path=None, status="deleted", new_mode=None, new_id=None, similarity=None, hunks=[])
+            )
+        result.append(replace(change, old_path=None, status="added", old_mode=None, old_id=None, similarity=None, hunks=[]))
+    return result
 
 
 def review_fingerprint(worktree: Path, branch: str, base_branch: str) -> str:

@@ -297,15 +297,34 @@ def test_empty_file_deleted(tmp_path: Path) -> None:
     assert (files["old-empty.txt"].status, files["old-empty.txt"].added, files["old-empty.txt"].removed) == ("deleted", 0, 0)
 
 
-def test_empty_file_moved_is_rename(tmp_path: Path) -> None:
-    # git pairs a deleted and an added empty file as a 100% rename, and so does the review.
+def test_unrelated_empty_files_not_paired(tmp_path: Path) -> None:
+    # git pairs a deleted and an added empty file as a 100% rename; with no content and
+    # different names nothing says they are one file, so the review lists them apart.
     _, worktree = start_task(tmp_path, {"old-empty.txt": "", "readme.txt": "hi\n"})
     (worktree / "old-empty.txt").unlink()
     write(worktree, {"new-empty.txt": ""})
 
+    review = compute_review(worktree, BRANCH, "main")
+    files = {change.path: change for change in review.files}
+
+    assert git(worktree, "diff", "-M", "--name-status", review.merge_base, snapshot_tree(worktree, tmp_path)).split() == [
+        "R100", "old-empty.txt", "new-empty.txt",
+    ]
+    assert (files["old-empty.txt"].status, files["old-empty.txt"].added, files["old-empty.txt"].removed) == ("deleted", 0, 0)
+    assert (files["new-empty.txt"].status, files["new-empty.txt"].added, files["new-empty.txt"].removed) == ("added", 0, 0)
+    assert files["new-empty.txt"].old_path is None
+    assert (review.added, review.removed) == (0, 0)
+
+
+def test_empty_file_moved_keeps_rename(tmp_path: Path) -> None:
+    # An empty marker file moved into another folder keeps its name, which is the only evidence it is one file.
+    _, worktree = start_task(tmp_path, {"pkg/py.typed": "", "readme.txt": "hi\n"})
+    (worktree / "src").mkdir()
+    (worktree / "pkg" / "py.typed").rename(worktree / "src" / "py.typed")
+
     _, files = reviewed(worktree, tmp_path)
 
-    assert (files["new-empty.txt"].status, files["new-empty.txt"].old_path) == ("renamed", "old-empty.txt")
+    assert (files["src/py.typed"].status, files["src/py.typed"].old_path) == ("renamed", "pkg/py.typed")
 
 
 def test_paths_with_spaces_and_rename_edit(tmp_path: Path) -> None:
