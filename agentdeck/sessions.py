@@ -38,8 +38,11 @@ PROMPT_QUIET_SECONDS = 0.8
 PROMPT_MAX_WAIT_SECONDS = 20.0
 """Paste the prompt after this long even if the agent never goes quiet."""
 
-AUTO_ACCEPT_QUIET_SECONDS = 0.4
-"""A dialog is answered automatically only after output has paused this long, never mid-draw."""
+AUTO_ACCEPT_STABLE_SECONDS = 0.5
+"""A dialog is answered automatically only after it has been on screen this long, never mid-draw.
+
+Output need not pause: Codex CLI keeps redrawing a timer while its approval waits.
+"""
 
 READ_CHUNK = 65536
 
@@ -111,6 +114,8 @@ class Session:
 
         self._terminal_prompt = terminal_prompt
         self._answered_prompt: str | None = None
+        self._prompt_key: str | None = None
+        self._prompt_since = 0.0
         self._process: pexpect.spawn | None = None
         self._reader: threading.Thread | None = None
         self._listeners: list[OutputListener] = []
@@ -367,7 +372,11 @@ class Session:
         self.status_detail = detail
 
         if status is SessionStatus.WAITING and reading.prompt is not None:
-            self._maybe_accept(reading, quiet)
+            self._maybe_accept(reading, now)
+        else:
+            # The dialog is gone, so the next one, even with the same text, is a new question.
+            self._prompt_key = None
+            self._answered_prompt = None
         return self.status
 
     def _busy_since_hook(self, reading, hook_status: SessionStatus) -> bool:
@@ -379,12 +388,17 @@ class Session:
         """
         return hook_status is SessionStatus.IDLE and reading.status is SessionStatus.WORKING
 
-    def _maybe_accept(self, reading, quiet: float) -> None:
+    def _maybe_accept(self, reading, now: float) -> None:
+        # The matched dialog text identifies the dialog; the lines around it may hold a ticking timer.
+        key = reading.detail
+        if key != self._prompt_key:
+            self._prompt_key = key
+            self._prompt_since = now
         prompt = reading.prompt
-        if not self.auto_accept or prompt.accept is None or quiet < AUTO_ACCEPT_QUIET_SECONDS:
+        if not self.auto_accept or prompt.accept is None or now - self._prompt_since < AUTO_ACCEPT_STABLE_SECONDS:
             return
-        if reading.prompt_text == self._answered_prompt:
+        if key == self._answered_prompt:
             return
-        self._answered_prompt = reading.prompt_text
+        self._answered_prompt = key
         log.info("task %s: auto-accepting %r", self.task_id, reading.detail[:80])
         self.write(prompt.accept)

@@ -73,15 +73,24 @@ def run_turn(
         assert Path(task.worktree) == worktree
         session = deck.session(task.id)
         approved = False
+        waiting_since: float | None = None
         deadline = time.monotonic() + TURN_TIMEOUT
         while time.monotonic() < deadline:
             deck.refresh_statuses()
             status = deck.task(task.id).status
             if not seen or seen[-1] is not status:
                 seen.append(status)
-            if status is SessionStatus.WAITING and not approved:
-                session.write(approve)
-                approved = True
+            # Answer as a person would: once the dialog has been up for a second, and again
+            # if it is still up five seconds later (a key sent while it was being drawn is lost).
+            if status is SessionStatus.WAITING:
+                waiting_since = waiting_since or time.monotonic()
+                waited = time.monotonic() - waiting_since
+                if (not approved and waited >= 1.0) or waited >= 6.0:
+                    session.write(approve)
+                    approved = True
+                    waiting_since = time.monotonic() if waited >= 6.0 else waiting_since
+            else:
+                waiting_since = None
             if approved and status is SessionStatus.IDLE and (worktree / agent_lab.SHELL_MARKER).exists():
                 break
             if not session.is_alive:

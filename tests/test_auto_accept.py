@@ -84,3 +84,36 @@ def test_prose_question_never_answered(tmp_path, stop_later):
     stop_later.append(session)
     assert session.status is not SessionStatus.WAITING
     assert received(out) == b""
+
+
+# Codex-style: the dialog stays up while a timer line below it redraws ten times a second.
+TICKING = """
+import os, select, sys, time, tty
+out = sys.argv[1]
+tty.setraw(0)
+sys.stdout.write("  Would you like to run the following command?\\r\\n\\r\\n  $ make test\\r\\n\\r\\n> 1. Yes, proceed (y)\\r\\n  2. No (esc)\\r\\n")
+data = b""
+start = time.time()
+while time.time() - start < 3.0:
+    sys.stdout.write(f"\\r  waiting {time.time() - start:4.1f}s"); sys.stdout.flush()
+    ready, _, _ = select.select([0], [], [], 0.1)
+    if ready:
+        data += os.read(0, 100)
+        open(out, "wb").write(data)
+time.sleep(30)
+"""
+
+
+def test_redrawing_dialog_answered_once(tmp_path, stop_later):
+    from agentdeck.screen_rules import CODEX_RULES
+
+    out = tmp_path / "received.bin"
+    argv = [sys.executable, "-c", TICKING, str(out)]
+    session = Session("t", argv, tmp_path, agent_environment(os.environ, {}), 80, 24, rules=CODEX_RULES, auto_accept=True)
+    stop_later.append(session)
+    session.start()
+    deadline = time.monotonic() + 3.5
+    while time.monotonic() < deadline:
+        session.update_status()
+        time.sleep(0.1)
+    assert received(out) == b"y"

@@ -108,9 +108,13 @@ def index_file(worktree: Path) -> Path:
 
 def git_numstat(worktree: Path, merge_base: str, tmp_path: Path) -> dict[str, tuple[str, str]]:
     """Run `git diff --numstat` between the merge-base and the worktree as `git add -A` would stage it."""
+    # A fresh index read from HEAD has no stat data, so git hashes every file. A copy of the
+    # worktree's index would be newer than a same-size edit made in the same second, and git
+    # would then trust the stale stat data and miss the edit.
     scratch_index = tmp_path / "scratch-index"
-    shutil.copyfile(index_file(worktree), scratch_index)
+    scratch_index.unlink(missing_ok=True)
     env = {**os.environ, "GIT_INDEX_FILE": str(scratch_index)}
+    git(worktree, "read-tree", "HEAD", env=env)
     git(worktree, "add", "-A", env=env)
     tree = git(worktree, "write-tree", env=env).strip()
 

@@ -68,11 +68,12 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
 
 def snapshot_tree(worktree: Path, tmp_path: Path) -> str:
     """Stage the worktree into a scratch index, as `git add -A` would, and return its tree id."""
-    index = Path(git(worktree, "rev-parse", "--git-path", "index").strip())
-    index = index if index.is_absolute() else worktree / index
+    # Read from HEAD, the index has no stat data, so git hashes every file; a copied index
+    # would be newer than a same-second edit and make git miss it.
     scratch = tmp_path / "scratch-index"
-    shutil.copyfile(index, scratch)
+    scratch.unlink(missing_ok=True)
     env = {**os.environ, "GIT_INDEX_FILE": str(scratch)}
+    git(worktree, "read-tree", "HEAD", env=env)
     git(worktree, "add", "-A", env=env)
     return git(worktree, "write-tree", env=env).strip()
 
