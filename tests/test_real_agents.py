@@ -98,9 +98,14 @@ def wait_for_quiet(session: Session, quiet: float = 1.0, timeout: float = 4.0) -
     return screen(session)
 
 
-def wait_for_file(path: Path, session: Session, timeout: float = STEP_TIMEOUT) -> None:
+def wait_for_file(path: Path, session: Session, timeout: float = STEP_TIMEOUT, text: str | None = None) -> None:
+    """Wait until *path* exists and, when *text* is given, holds it: agents create a file before writing it."""
+
+    def ready() -> bool:
+        return path.exists() and (text is None or path.read_text() == text)
+
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not path.exists():
+    while time.monotonic() < deadline and not ready():
         time.sleep(0.2)
     assert path.exists(), f"{path.name} was not created; the screen was:\n{screen(session)}"
 
@@ -173,7 +178,7 @@ def test_claude_code_turn(server, worktree, tmp_path, sessions):
     save_screen("claude", "working", working, worktree)
     server.release()
 
-    wait_for_file(worktree / agent_lab.EDITED_FILE, session)
+    wait_for_file(worktree / agent_lab.EDITED_FILE, session, text=agent_lab.EDITED_TEXT)
     assert (worktree / agent_lab.EDITED_FILE).read_text() == agent_lab.EDITED_TEXT
     prompt = wait_for_screen(session, lambda text: "Do you want to proceed?" in text, "the permission prompt")
     save_screen("claude", "permission", wait_for_quiet(session), worktree)
@@ -219,7 +224,7 @@ def test_codex_turn(server, worktree, tmp_path, sessions):
     save_screen("codex", "working", working, worktree)
     server.release()
 
-    wait_for_file(worktree / agent_lab.EDITED_FILE, session)
+    wait_for_file(worktree / agent_lab.EDITED_FILE, session, text=agent_lab.EDITED_TEXT)
     assert (worktree / agent_lab.EDITED_FILE).read_text() == agent_lab.EDITED_TEXT
     prompt = wait_for_screen(session, lambda text: "Would you like to run the following command?" in text,
                              "the permission prompt")
@@ -299,7 +304,7 @@ def test_opencode_turn(server, worktree, tmp_path, sessions):
     save_screen("opencode", "working", working, worktree)
     server.release()
 
-    wait_for_file(worktree / agent_lab.EDITED_FILE, session)
+    wait_for_file(worktree / agent_lab.EDITED_FILE, session, text=agent_lab.EDITED_TEXT)
     assert (worktree / agent_lab.EDITED_FILE).read_text() == agent_lab.EDITED_TEXT
     prompt = wait_for_screen(session, lambda text: "Permission required" in text, "the permission prompt")
     save_screen("opencode", "permission", wait_for_quiet(session), worktree)
@@ -328,7 +333,7 @@ def test_gemini_cli_turn(server, worktree, tmp_path, sessions):
     save_screen("gemini", "working", working, worktree)
     server.release()
 
-    wait_for_file(worktree / agent_lab.EDITED_FILE, session)
+    wait_for_file(worktree / agent_lab.EDITED_FILE, session, text=agent_lab.EDITED_TEXT)
     assert (worktree / agent_lab.EDITED_FILE).read_text() == agent_lab.EDITED_TEXT
     prompt = wait_for_screen(session, lambda text: "Allow execution of [Shell]?" in text, "the permission prompt")
     save_screen("gemini", "permission", wait_for_quiet(session), worktree)
