@@ -23,7 +23,7 @@ import pexpect
 
 from agentdeck.errors import SessionError
 from agentdeck.hooks import EventReader
-from agentdeck.screen_rules import GENERIC_RULES, ScreenRules, read_screen
+from agentdeck.screen_rules import GENERIC_RULES, ScreenReading, ScreenRules, read_screen
 from agentdeck.tasks import SessionStatus
 from agentdeck.terminal import Terminal
 
@@ -115,6 +115,8 @@ class Session:
         self._terminal_prompt = terminal_prompt
         self._answered_prompt: str | None = None
         self._prompt_key: str | None = None
+        self._reading = ScreenReading(None)
+        self._reading_version: int | None = None
         self._prompt_since = 0.0
         self._process: pexpect.spawn | None = None
         self._reader: threading.Thread | None = None
@@ -343,9 +345,7 @@ class Session:
             self.status = SessionStatus.STARTING
             return self.status
 
-        with self.lock:
-            screen = self.terminal.text()
-        reading = read_screen(screen, self.rules)
+        reading = self._read_screen()
         hook_status = self.events.poll() if self.events is not None else None
         quiet = now - self.last_output_at
 
@@ -378,6 +378,19 @@ class Session:
             self._prompt_key = None
             self._answered_prompt = None
         return self.status
+
+    def _read_screen(self) -> ScreenReading:
+        """Apply the screen rules, reusing the last result while the terminal has not changed."""
+        with self.lock:
+            version = self.terminal.version
+            if version != self._reading_version:
+                screen = self.terminal.text()
+            else:
+                screen = None
+        if screen is not None:
+            self._reading = read_screen(screen, self.rules)
+            self._reading_version = version
+        return self._reading
 
     def _busy_since_hook(self, reading, hook_status: SessionStatus) -> bool:
         """True when a hook reported the end of a turn but the screen still shows the busy marker.

@@ -73,3 +73,54 @@ def python_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     environment["PYTHONPATH"] = root + os.pathsep + environment.get("PYTHONPATH", "")
     return environment
+
+
+DEMO_CONFIG = {".agentdeck/config.toml": 'default_agent = "demo"\n', "greet.py": "def greet():\n    return 'hi'\n"}
+
+
+@pytest.fixture
+def demo_repo(repo, repo_path, monkeypatch) -> Path:
+    """The repository with the demo agent as default and a greet.py to edit; the agent can import agentdeck."""
+    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
+    commit_files(repo, DEMO_CONFIG, "Add config")
+    return repo_path
+
+
+@pytest.fixture
+def deck(demo_repo):
+    """A deck on ``demo_repo``; every agent it started is stopped afterwards."""
+    from agentdeck.config import load_config
+    from agentdeck.deck import Deck
+    from agentdeck.repository import find_repository
+
+    made = Deck(find_repository(demo_repo), load_config(demo_repo))
+    yield made
+    made.shutdown()
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    """Poll *predicate* until it is true; fail after *timeout* seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def screen_text(deck, task_id: str) -> str:
+    """Return the text on the terminal of a task's session."""
+    session = deck.session(task_id)
+    with session.lock:
+        return session.terminal.text()
+
+
+def run_demo_task(deck, title: str, prompt: str):
+    """Create a demo-agent task, answer its question with y, and return it once its edit is done."""
+    task = deck.create_task(title, prompt)
+    wait_for(lambda: "[y/n]" in screen_text(deck, task.id))
+    deck.session(task.id).write(b"y\r")
+    wait_for(lambda: "Done." in screen_text(deck, task.id))
+    return task

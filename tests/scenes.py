@@ -69,7 +69,7 @@ async def two_tasks(pilot) -> None:
     await _wait(pilot, lambda: deck.task(second.id).status is SessionStatus.WAITING)
     screen.refresh_diff_stats()
     await _wait(pilot, lambda: deck.task(first.id).added == 1)
-    screen.refresh_statuses()
+    screen.task_list.sync(deck.tasks, screen.clock(), deck.queue_states())
     screen.task_list.select_task(first.id)
     app.clear_notifications()
     await pilot.pause(0.3)

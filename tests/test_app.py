@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,22 +19,9 @@ from agentdeck.ui.screens.new_task import NewTaskScreen
 from agentdeck.ui.screens.review import ReviewScreen
 from agentdeck.ui.widgets.terminal_pane import TerminalPane
 from textual.widgets import Input, TextArea
-from tests.conftest import commit_files, git, python_env
+from tests.conftest import commit_files, git
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def deck(repo, repo_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
-    commit_files(
-        repo,
-        {".agentdeck/config.toml": 'default_agent = "demo"\n', "greet.py": "def greet():\n    return 'hi'\n"},
-        "Add config",
-    )
-    made = Deck(find_repository(repo_path), load_config(repo_path))
-    yield made
-    made.shutdown()
 
 
 async def wait_until(pilot, predicate, timeout: float = 20.0) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pygit2
@@ -14,39 +13,7 @@ from agentdeck.deck import Deck
 from agentdeck.errors import TaskError
 from agentdeck.repository import find_repository
 from agentdeck.tasks import EntryState, SessionStatus
-from tests.conftest import commit_files, git, python_env
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
-
-
-@pytest.fixture
-def deck(repo, repo_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
-    commit_files(repo, {".agentdeck/config.toml": 'default_agent = "demo"\n', "greet.py": "def greet():\n    return 'hi'\n"}, "Add config")
-    made = Deck(find_repository(repo_path), load_config(repo_path))
-    yield made
-    made.shutdown()
-
-
-def screen(deck: Deck, task_id: str) -> str:
-    session = deck.session(task_id)
-    with session.lock:
-        return session.terminal.text()
-
-
-def run_demo_task(deck: Deck, title: str, prompt: str):
-    task = deck.create_task(title, prompt)
-    wait_for(lambda: "[y/n]" in screen(deck, task.id))
-    deck.session(task.id).write(b"y\r")
-    wait_for(lambda: "Done." in screen(deck, task.id))
-    return task
+from tests.conftest import git, run_demo_task, screen_text, wait_for
 
 
 def test_task_gets_branch_worktree_and_session(deck, repo_path):
@@ -55,7 +22,7 @@ def test_task_gets_branch_worktree_and_session(deck, repo_path):
     assert task.branch == "agentdeck/add-a-farewell"
     assert Path(task.worktree) == repo_path.parent / "project.worktrees" / "add-a-farewell"
     assert git(Path(task.worktree), "rev-parse", "--abbrev-ref", "HEAD").strip() == task.branch
-    wait_for(lambda: "[y/n]" in screen(deck, task.id))
+    wait_for(lambda: "[y/n]" in screen_text(deck, task.id))
     deck.refresh_statuses()
     assert deck.task(task.id).status is SessionStatus.WAITING
 

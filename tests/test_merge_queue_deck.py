@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,46 +13,16 @@ from agentdeck.errors import ConfigError, TaskError
 from agentdeck.landings import read_records
 from agentdeck.repository import find_repository
 from agentdeck.tasks import EntryState
-from tests.conftest import commit_files, git, python_env
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"condition not met within {timeout}s")
+from tests.conftest import git, run_demo_task, screen_text, wait_for
 
 
 def open_deck(repo_path: Path, extra: dict | None = None) -> Deck:
     return Deck(find_repository(repo_path), load_config(repo_path, extra))
 
 
-@pytest.fixture
-def prepared(repo, repo_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
-    commit_files(repo, {".agentdeck/config.toml": 'default_agent = "demo"\n', "greet.py": "def greet():\n    return 'hi'\n"}, "Add config")
-    return repo_path
-
-
-def screen(deck: Deck, task_id: str) -> str:
-    session = deck.session(task_id)
-    with session.lock:
-        return session.terminal.text()
-
-
-def run_demo_task(deck: Deck, title: str, prompt: str):
-    task = deck.create_task(title, prompt)
-    wait_for(lambda: "[y/n]" in screen(deck, task.id))
-    deck.session(task.id).write(b"y\r")
-    wait_for(lambda: "Done." in screen(deck, task.id))
-    return task
-
-
 @pytest.mark.slow
-def test_send_conflict_reaches_agent(prepared):
-    deck = open_deck(prepared)
+def test_send_conflict_reaches_agent(demo_repo):
+    deck = open_deck(demo_repo)
     try:
         first = run_demo_task(deck, "Say hello", "replace 'hi' with 'hello' in greet.py")
         second = run_demo_task(deck, "Say hey", "replace 'hi' with 'hey' in greet.py")
@@ -67,7 +36,7 @@ def test_send_conflict_reaches_agent(prepared):
         assert "- greet.py (content conflict)" in text
         # The terminal wraps long lines mid-word, so the text is compared without whitespace.
         expected_text = "".join("resolve the conflicts in exactly these files".split())
-        wait_for(lambda: expected_text in "".join(screen(deck, second.id).split()))
+        wait_for(lambda: expected_text in "".join(screen_text(deck, second.id).split()))
         with pytest.raises(TaskError, match="no conflicts to send"):
             deck.send_conflict_to_agent(deck.state.queue[0].id)
 
@@ -79,8 +48,8 @@ def test_send_conflict_reaches_agent(prepared):
 
 
 @pytest.mark.slow
-def test_order_strategy_and_requeue(prepared, repo):
-    deck = open_deck(prepared)
+def test_order_strategy_and_requeue(demo_repo, repo):
+    deck = open_deck(demo_repo)
     try:
         first = run_demo_task(deck, "Say hello", "replace 'hi' with 'hello' in greet.py")
         second = run_demo_task(deck, "Say hey", "replace 'hi' with 'hey' in greet.py")
@@ -102,23 +71,23 @@ def test_order_strategy_and_requeue(prepared, repo):
         assert two.state is EntryState.LANDED
         assert one.state is EntryState.CONFLICT
         assert len(repo.revparse_single("main").parents) == 1
-        assert "hey" in (prepared / "greet.py").read_text()
+        assert "hey" in (demo_repo / "greet.py").read_text()
         with pytest.raises(TaskError, match="can no longer change"):
             deck.set_strategy(two.id, "merge")
 
         deck.requeue_entry(one.id)
         assert one.state is EntryState.QUEUED
         assert one.conflicts == []
-        reopened = open_deck(prepared)
+        reopened = open_deck(demo_repo)
         assert [row.strategy for row in reopened.queue_rows()] == ["squash", "merge"]
     finally:
         deck.shutdown()
 
 
 @pytest.mark.slow
-def test_check_and_record_through_deck(prepared, repo):
+def test_check_and_record_through_deck(demo_repo, repo):
     check = [sys.executable, "-c", "import pathlib; assert 'hello' in pathlib.Path('greet.py').read_text()"]
-    deck = open_deck(prepared, {"check": check, "check_timeout": "2m"})
+    deck = open_deck(demo_repo, {"check": check, "check_timeout": "2m"})
     try:
         task = run_demo_task(deck, "Say hello", "replace 'hi' with 'hello' in greet.py")
         entry = deck.approve(task.id).entry
@@ -137,8 +106,8 @@ def test_check_and_record_through_deck(prepared, repo):
 
 
 @pytest.mark.slow
-def test_remove_after_landing_keeps_unmerged_branch(prepared, repo):
-    deck = open_deck(prepared, {"remove_after_landing": True})
+def test_remove_after_landing_keeps_unmerged_branch(demo_repo, repo):
+    deck = open_deck(demo_repo, {"remove_after_landing": True})
     try:
         merged = run_demo_task(deck, "Say hello", 'append "# hello" to greet.py')
         squashed = run_demo_task(deck, "Write docs", 'create docs.md with "# Docs"')
@@ -152,13 +121,13 @@ def test_remove_after_landing_keeps_unmerged_branch(prepared, repo):
         # A squash leaves the task's own commits off main, so its branch stays.
         assert not Path(squashed.worktree).exists()
         assert squashed.branch in repo.branches.local
-        assert git(prepared, "status", "--porcelain") == ""
+        assert git(demo_repo, "status", "--porcelain") == ""
     finally:
         deck.shutdown()
 
 
-def test_keep_after_landing_by_default(prepared, repo):
-    deck = open_deck(prepared)
+def test_keep_after_landing_by_default(demo_repo, repo):
+    deck = open_deck(demo_repo)
     assert deck.config.remove_after_landing is False
     assert deck.config.check_timeout == 15 * 60
 

@@ -121,8 +121,15 @@ class DeckScreen(Screen[None]):
         pane.border_title = f"{task.title} · {task.branch}"
         self._update_pane_hint()
 
+    @work(thread=True, exclusive=True, group="statuses")
     def refresh_statuses(self) -> None:
-        for task, previous in self.deck.refresh_statuses_with_previous():
+        # Reading every screen, polling hook files and saving the state file are too slow
+        # for the event loop, so they run here and only the results go back to the UI.
+        changes = self.deck.refresh_statuses_with_previous()
+        self.app.call_from_thread(self._show_statuses, changes)
+
+    def _show_statuses(self, changes: list[tuple[Task, SessionStatus]]) -> None:
+        for task, previous in changes:
             event = notification_for(previous, task.status)
             if event is not None:
                 text, severity = event
