@@ -39,7 +39,7 @@ class AgentProfile:
 
     rules: ScreenRules = GENERIC_RULES
     hooks: str | None = None
-    """Which hook wiring agentdeck adds: "claude" (settings file), "codex" (notify), or None."""
+    """The hook wiring agentdeck adds: "claude" (settings file), "codex" (notify), or None."""
 
     @property
     def program(self) -> str:
@@ -61,9 +61,9 @@ class AgentProfile:
         return [argument.replace(SESSION_PLACEHOLDER, session_id) for argument in self.resume]
 
 
-# NOTE: flags follow each CLI's --help as of late 2026 (Claude Code 2.x, Codex CLI 0.17x,
-# Aider 0.8x, Gemini CLI 0.x, OpenCode 1.x, Copilot CLI 0.x); `agentdeck doctor` shows the
-# installed versions, and [agents.NAME] in config overrides any field.
+# NOTE: the flags were checked with Claude Code 2.1.197, Codex CLI 0.171.0, Aider 0.86.2,
+# OpenCode 1.18.33 and Gemini CLI 0.61.0; the Copilot CLI flags are unverified. `agentdeck
+# doctor` shows the installed versions, and [agents.NAME] in config overrides any field.
 BUILTIN_AGENTS: dict[str, AgentProfile] = {
     "claude": AgentProfile(
         "claude",

@@ -34,8 +34,8 @@ STARTER_CONFIG = """\
 # agentdeck settings for this repository. Commit this file; put personal
 # settings in .agentdeck/config.local.toml, which overrides this one.
 
-# The agent a new task uses unless the dialog picks another; a key of [agents]
-# or a built-in profile: claude, codex, aider, opencode, gemini, copilot, demo.
+# The agent a new task uses unless the dialog picks another. It is a key of
+# [agents] or a built-in profile: claude, codex, aider, opencode, gemini, copilot, demo.
 default_agent = "claude"
 
 # Task branches are named <branch_prefix><slug>.

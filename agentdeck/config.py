@@ -70,7 +70,7 @@ class Config:
             raise ConfigError(f"unknown agent {name!r}; use one of: {known}, or add [agents.{name}] to the config") from None
 
     def worktree_root_for(self, repository_root: Path) -> Path:
-        """Return the folder that holds the task worktrees of the repository at *repository_root*."""
+        """Return the folder that contains the task worktrees of the repository at *repository_root*."""
         if self.worktree_root is None:
             return repository_root.parent / f"{repository_root.name}.worktrees"
         if self.worktree_root.is_absolute():

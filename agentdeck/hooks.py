@@ -64,8 +64,8 @@ def wire_hooks(
 ) -> HookWiring:
     """Return *argv* with the wiring for hook kind *kind* added after the program name.
 
-    For Claude Code a fixed conversation id is passed too (``--session-id``) so
-    the conversation can be resumed later; when *resuming*, the resume command
+    Claude Code also gets a fixed conversation id (``--session-id``), so the
+    conversation can be resumed later. When *resuming*, the resume command
     already names it.
     """
     if kind is None:
@@ -93,7 +93,7 @@ def wire_hooks(
 
 
 def status_for_event(event: dict) -> SessionStatus | None:
-    """Return the status one hook event means, or None when it says nothing about status.
+    """Return the status one hook event reports, or None when the event carries no status.
 
     Events from Claude Code's subagents carry ``agent_id`` and are ignored: the
     main agent's own events tell when the whole turn works, waits or ends.

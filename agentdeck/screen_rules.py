@@ -24,7 +24,7 @@ class Prompt:
 
     pattern: re.Pattern[str]
     accept: bytes | None = None
-    """Bytes that choose the accepting option, or None when it must never be answered automatically."""
+    """Bytes that choose the accepting option, or None when auto-accept must leave the dialog to the user."""
 
     within_lines: int = 12
     """The pattern must match within this many non-blank lines of the bottom."""
@@ -91,8 +91,8 @@ def _compile(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern, re.MULTILINE) for pattern in patterns)
 
 
-# Dialog lines sit alone on their line, inside an optional box border, possibly
-# after a selection marker; the same words inside a sentence do not match.
+# A dialog's question and options each fill a line, inside an optional box border and
+# possibly after a selection marker. The same words inside a sentence do not match.
 _EDGE = r"^[\s│┃|]*"
 _MARK = r"[❯›>●]?\s*"
 _END = r"\s*[│┃|]?\s*$"

@@ -39,7 +39,7 @@ PROMPT_MAX_WAIT_SECONDS = 20.0
 """Paste the prompt after this long even if the agent never goes quiet."""
 
 AUTO_ACCEPT_STABLE_SECONDS = 0.5
-"""A dialog is answered automatically only after it has been on screen this long, never mid-draw.
+"""How long a dialog must stay on screen before auto-accept sends its keys, so a half-drawn dialog gets none.
 
 Output need not pause: Codex CLI keeps redrawing a timer while its approval waits.
 """
@@ -218,7 +218,7 @@ class Session:
         with self.lock:
             enabled = self.terminal.bracketed_paste
         self.write(bracketed(text, enabled))
-        # A separate write so the program sees Enter after the paste, not inside it.
+        # A separate write, so the program reads Enter after the paste rather than inside it.
         time.sleep(0.05)
         self.write(b"\r")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 
 class SessionStatus(str, enum.Enum):
-    """What a task's agent session is doing, as shown in the task list."""
+    """The state of a task's agent session, as shown in the task list."""
 
     STARTING = "starting"
     WORKING = "working"
@@ -32,7 +32,7 @@ class SessionStatus(str, enum.Enum):
 
 
 class EntryState(str, enum.Enum):
-    """Where a merge queue entry stands."""
+    """The state of a merge queue entry."""
 
     QUEUED = "queued"
     CHECKING = "checking"

@@ -2,9 +2,9 @@
 
 Each agent runs its built-in profile (screen rules and hook wiring) in a task
 the deck created, against the scripted model server on 127.0.0.1. The turn
-edits a file, asks permission for a shell command, and finishes; the deck must
-show working, waiting, working and idle in that order, and the edit must be in
-the task's worktree.
+edits a file, requests permission for a shell command, and finishes. The deck
+must show working, waiting, working and idle in that order, and the edit must
+be in the task's worktree.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def run_turn(
             status = deck.task(task.id).status
             if not seen or seen[-1] is not status:
                 seen.append(status)
-            # Answer as a person would: once the dialog has been up for a second, and again
-            # if it is still up five seconds later (a key sent while it was being drawn is lost).
+            # Approve as a person would: once the dialog has been up for a second, and again if
+            # it is still up five seconds later, because a key sent while it is drawn is lost.
             if status is SessionStatus.WAITING:
                 waiting_since = waiting_since or time.monotonic()
                 waited = time.monotonic() - waiting_since

@@ -87,7 +87,7 @@ async def test_whole_loop_two_tasks(deck, repo, repo_path):
         # The new task is selected, so its terminal is the one on screen.
         await wait_until(pilot, lambda: app.screen.query_one(TerminalPane).session is deck.session(second.id))
         await answer_yes(pilot, app, deck, second.title)
-        # Statuses refresh twice a second, so the answer shows within one refresh.
+        # Statuses refresh twice a second, so the reply to the question shows within one refresh.
         await wait_until(pilot, lambda: {task.status for task in deck.tasks} <= {SessionStatus.WORKING, SessionStatus.IDLE}, timeout=5)
 
         await review_and_approve(pilot, app)

@@ -99,7 +99,7 @@ def wait_for_quiet(session: Session, quiet: float = 1.0, timeout: float = 4.0) -
 
 
 def wait_for_file(path: Path, session: Session, timeout: float = STEP_TIMEOUT, text: str | None = None) -> None:
-    """Wait until *path* exists and, when *text* is given, holds it: agents create a file before writing it."""
+    """Wait until *path* exists and, when *text* is given, contains it, because agents create a file before writing it."""
 
     def ready() -> bool:
         return path.exists() and (text is None or path.read_text() == text)

@@ -68,8 +68,8 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
 
 def snapshot_tree(worktree: Path, tmp_path: Path) -> str:
     """Stage the worktree into a scratch index, as `git add -A` would, and return its tree id."""
-    # Read from HEAD, the index has no stat data, so git hashes every file; a copied index
-    # would be newer than a same-second edit and make git miss it.
+    # Read from HEAD, the index has no stat data, so git hashes every file. A copied index
+    # would be newer than a same-second edit, so git would miss the edit.
     scratch = tmp_path / "scratch-index"
     scratch.unlink(missing_ok=True)
     env = {**os.environ, "GIT_INDEX_FILE": str(scratch)}
@@ -299,8 +299,8 @@ def test_empty_file_deleted(tmp_path: Path) -> None:
 
 
 def test_unrelated_empty_files_not_paired(tmp_path: Path) -> None:
-    # git pairs a deleted and an added empty file as a 100% rename; with no content and
-    # different names nothing says they are one file, so the review lists them apart.
+    # git pairs a deleted and an added empty file as a 100% rename. With no content and
+    # different names nothing shows they are one file, so the review lists them apart.
     _, worktree = start_task(tmp_path, {"old-empty.txt": "", "readme.txt": "hi\n"})
     (worktree / "old-empty.txt").unlink()
     write(worktree, {"new-empty.txt": ""})

@@ -48,7 +48,8 @@ def test_slug_is_valid_branch(title):
     assert is_valid_branch_name(f"agentdeck/{slug}")
     assert not slug.startswith("-")
     assert not slug.endswith(".lock")
-    assert "/" not in slug and ".." not in slug
+    assert "/" not in slug
+    assert ".." not in slug
     assert slug.isascii()
 
 
@@ -105,7 +106,7 @@ def test_slug_avoids_branch_differing_in_case(repo, repo_path):
     assert made.branch == "agentdeck/fix-it-2"
 
 
-def test_slug_avoids_branch_that_would_be_a_folder_of_ref(repo, repo_path):
+def test_slug_avoids_nested_ref_clash(repo, repo_path):
     # A branch `agentdeck/x` exists as a file, so `agentdeck/x/...` cannot; and the reverse.
     repo.branches.local.create("agentdeck/api/v2", repo.head.peel(pygit2.Commit))
 

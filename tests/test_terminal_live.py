@@ -518,9 +518,9 @@ async def test_agent_cli_startup_screen_matches_tmux(live, name: str) -> None:
         pytest.skip(f"{cli.command[0]} is not installed (npm install -g its package)")
     # Offline, some CLIs print an error and exit; the shell keeps the last screen up.
     argv = ["bash", "--norc", "--noprofile", "-c", '"$@"; exec sleep 600', "agent", *cli.command]
-    # A CLI that probes the terminal and exits at once races our replies: under load a
+    # A CLI that probes the terminal and exits at once races our replies. Under load a
     # reply can arrive after it stopped reading, and the PTY then echoes it on screen.
-    # tmux answers faster, so a mismatch is retried on a fresh run before it counts.
+    # tmux replies faster, so a mismatch is retried on a fresh run before it counts.
     attempts = 3
     for attempt in range(1, attempts + 1):
         try:

@@ -104,7 +104,7 @@ class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
         """Move focus to the next or previous field, in a fixed order.
 
         A tab typed while the dialog is still opening arrives before any field
-        has focus; it counts as typed in the title, which is where typing starts.
+        has focus. It counts as typed in the title, because typing starts there.
         """
         fields = [self.query_one(selector) for selector in self.FIELD_ORDER]
         current = self.focused if self.focused in fields else fields[0]

@@ -111,7 +111,7 @@ class TaskList(DataTable):
         """Share the width left by the fixed columns between task, agent and branch.
 
         Each flexible column gets the width its content needs when everything
-        fits; otherwise they shrink in proportion and their text is cut, so the
+        fits. Otherwise they shrink in proportion and their text is cut, so the
         table never scrolls sideways and the status and queue stay in view.
         """
         if not self.columns or self.size.width <= 0:
@@ -120,12 +120,12 @@ class TaskList(DataTable):
         fixed = sum(width + padding for _, _, width in COLUMNS if width is not None)
         flexible = [key for key, _, width in COLUMNS if width is None]
         available = max(self.size.width - fixed - padding * len(flexible) - 1, 3 * len(flexible))
-        wanted = {key: max(self.columns[key].content_width, len(str(self.columns[key].label)), 5) for key in flexible}
-        total = sum(wanted.values())
+        needed = {key: max(self.columns[key].content_width, len(str(self.columns[key].label)), 5) for key in flexible}
+        total = sum(needed.values())
         for key in flexible:
             column = self.columns[key]
             column.auto_width = False
-            column.width = wanted[key] if total <= available else max(5, wanted[key] * available // total)
+            column.width = needed[key] if total <= available else max(5, needed[key] * available // total)
         self._require_update_dimensions = True
         self.refresh()
 
