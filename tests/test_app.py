@@ -125,8 +125,8 @@ async def test_new_task_dialog_needs_title_or_prompt(deck):
         await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
         assert app.focused is app.screen.query_one("#title", Input)
         await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Type a title or a prompt" in str(app.screen.query_one("#error").render()), timeout=3)
         assert isinstance(app.screen, NewTaskScreen)
-        assert "Type a title or a prompt" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
     assert deck.tasks == []
@@ -220,3 +220,53 @@ async def test_command_palette_offers_deck_actions(deck):
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
+
+
+async def test_new_task_burst_keeps_key_order(deck):
+    """Keys sent in one burst, as `tmux send-keys` or a paste-happy user does, land in the fields they were typed for."""
+    from textual import events
+
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        burst = ["n", *"Fixx", "backspace", "tab", *"do it", "tab"]
+        for key in burst:
+            event = events.Key("space" if key == " " else key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.query_one("#title", Input).value == "Fix"
+        assert screen.query_one("#prompt", TextArea).text == "do it"
+        assert screen.focused is screen.query_one("#agent")
+
+
+async def test_new_task_burst_with_enter_and_save(deck):
+    from textual import events
+
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key in ["n", *"Two", "enter", *"append '# two' to greet.py", "ctrl+s"]:
+            character = {"enter": "\r", "ctrl+s": "\x13"}.get(key, key)
+            event = events.Key("space" if key == " " else key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await wait_until(pilot, lambda: len(deck.tasks) == 1)
+        task = deck.tasks[0]
+        assert task.title == "Two"
+        assert task.prompt == "append '# two' to greet.py"
+        assert isinstance(app.screen, DeckScreen)
+
+
+async def test_terminal_pane_keeps_n_key(deck):
+    """`n` opens the dialog from the deck, but typed into the pane it is the agent's."""
+    task = deck.create_task("Ask", "append '# x' to greet.py")
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "[y/n]" in pane_text(app))
+        await pilot.press("enter")
+        assert isinstance(app.focused, TerminalPane)
+        await pilot.press("n", "enter")
+        await wait_until(pilot, lambda: "Skipped; nothing was written." in pane_text(app))
+        assert isinstance(app.screen, DeckScreen)
+    assert deck.session(task.id) is not None

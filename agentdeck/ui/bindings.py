@@ -7,7 +7,10 @@ from textual.binding import Binding
 from agentdeck.errors import ConfigError
 
 DECK_BINDINGS = [
-    Binding("n", "new_task", "New task", id="new_task", tooltip="Create a task: branch, worktree and agent"),
+    # A priority binding runs as the key arrives, so the dialog is open before the
+    # keys typed right after it are handed out. The terminal pane still gets the
+    # key while it has focus, because it claims every key (check_consume_key).
+    Binding("n", "new_task", "New task", priority=True, id="new_task", tooltip="Create a task: branch, worktree and agent"),
     Binding("j,down", "cursor_down", "Next", show=False, id="next_task"),
     Binding("k,up", "cursor_up", "Previous", show=False, id="previous_task"),
     Binding("enter", "focus_terminal", "Terminal", id="focus_terminal", tooltip="Send every key to the agent; ctrl+] returns"),
