@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,11 @@ class CheckResult:
         if self.exit_status is None:
             return "check could not start"
         return f"check failed with exit status {self.exit_status} after {self.seconds:.1f} s"
+
+
+GUARD_SCRIPT = Path(__file__).with_name("check_guard.py")
+"""Run as a script in isolated mode (-I), so neither the environment nor the
+checked-out tree in its working folder can put other modules on its path."""
 
 
 def check_log_path(state_dir: Path, entry_id: str) -> Path:
@@ -151,24 +157,35 @@ def _prepare(repository_root: Path, worktree: Path, refname: str, commit: str, s
 
 
 def _run(settings: CheckSettings, worktree: Path, log_file, entry_id: str) -> tuple[int | None, bool]:
-    # NOTE: the command runs in its own process group so a timeout can kill all of it. If
-    # agentdeck itself is killed with SIGKILL, that group keeps running until it ends on its own.
     environment = dict(os.environ)
     environment["AGENTDECK_CHECK_ENTRY"] = entry_id
+    missing = _missing_program(settings.command[0], worktree, environment)
+    if missing:
+        log_file.write(f"# cannot start {settings.command[0]!r}: {missing}\n".encode())
+        log.error("entry %s: cannot start the check %s: %s", entry_id, settings.command[0], missing)
+        return None, False
+    # The guard runs the command in a process group of its own and stops that
+    # group when the pipe's write end, held only here, closes: when the check
+    # is over, or when agentdeck dies, even by SIGKILL.
+    read_end, write_end = os.pipe()
     try:
         process = subprocess.Popen(
-            list(settings.command),
+            [sys.executable, "-I", str(GUARD_SCRIPT), str(read_end), "--", *settings.command],
             cwd=worktree,
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=environment,
             start_new_session=True,
+            pass_fds=(read_end,),
         )
     except OSError as error:
-        log_file.write(f"# cannot start {settings.command[0]!r}: {error.strerror}\n".encode())
-        log.error("entry %s: cannot start the check %s: %s", entry_id, settings.command[0], error)
+        os.close(write_end)
+        log_file.write(f"# cannot start the check guard: {error.strerror}\n".encode())
+        log.error("entry %s: cannot start the check guard: %s", entry_id, error)
         return None, False
+    finally:
+        os.close(read_end)
 
     try:
         return process.wait(timeout=settings.timeout), False
@@ -180,6 +197,22 @@ def _run(settings: CheckSettings, worktree: Path, log_file, entry_id: str) -> tu
         # The deck is going down: a check must not outlive it.
         _kill_group(process)
         raise
+    finally:
+        os.close(write_end)
+
+
+def _missing_program(program: str, worktree: Path, environment: dict[str, str]) -> str | None:
+    """Return why *program* cannot run, or None when it is an executable file."""
+    if os.sep in program:
+        path = Path(program) if os.path.isabs(program) else worktree / program
+        if not path.is_file():
+            return f"{path} not found"
+        if not os.access(path, os.X_OK):
+            return f"{path} is not executable"
+        return None
+    if shutil.which(program, path=environment.get("PATH", os.defpath)) is None:
+        return "not found on PATH"
+    return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:

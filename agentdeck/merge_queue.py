@@ -546,23 +546,58 @@ def _undo_interrupted_landing(repo: pygit2.Repository, entry: QueueEntry) -> Non
 
 
 def _remove_stale_locks(repo: pygit2.Repository, entry: QueueEntry) -> None:
-    # Only a lock the entry's own landing process could have taken is removed: that
-    # process is gone, and the lock is no older than the landing. A live git holds any other.
-    if entry.landing_pid is None or entry.landing_started is None or _process_alive(entry.landing_pid):
+    # A lock is removed only when the entry's own landing process could have
+    # taken it: that process is gone, the lock is no older than the landing, no
+    # process has it open, and it stays unchanged for a moment. Any other lock
+    # belongs to a running git command.
+    if entry.landing_pid is None or entry.landing_started is None:
+        return
+    if _process_alive(entry.landing_pid, entry.landing_started):
         return
     locks = [Path(repo.path) / f"refs/heads/{entry.base_branch}.lock"]
     for checkout in checkouts_of_branch(repo, entry.base_branch):
         locks.append(Path(checkout.open().path) / "index.lock")
     for lock in locks:
         try:
-            if lock.stat().st_mtime >= entry.landing_started - 1:
-                lock.unlink()
-                log.warning("entry %s: removed %s, left by landing process %d", entry.id, lock, entry.landing_pid)
+            before = lock.stat()
         except FileNotFoundError:
             continue
+        if before.st_mtime < entry.landing_started - 1:
+            continue
+        if _open_by_a_process(lock) or not _unchanged_for(lock, before, LOCK_SETTLE_SECONDS):
+            log.warning("entry %s: kept %s: a running git process may hold it", entry.id, lock)
+            continue
+        try:
+            lock.unlink()
+        except FileNotFoundError:
+            continue
+        log.warning("entry %s: removed %s, left by landing process %d", entry.id, lock, entry.landing_pid)
 
 
-def _process_alive(pid: int) -> bool:
+LOCK_SETTLE_SECONDS = 0.3
+"""A lock that git renames or deletes within this time belongs to a running git command.
+
+git holds a ref lock for milliseconds, from writing the new value to renaming
+it into place."""
+
+
+def _unchanged_for(path: Path, before: os.stat_result, seconds: float) -> bool:
+    """Tell whether *path* is still the same file, unmodified, after *seconds*."""
+    time.sleep(seconds)
+    try:
+        after = path.stat()
+    except FileNotFoundError:
+        return False
+    return (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+
+
+def _process_alive(pid: int, since: float) -> bool:
+    """Tell whether process *pid* runs and is the one that was running at time *since*.
+
+    After a crash and a reboot the saved pid may belong to another process.
+    Where /proc gives process start times, a process that started after *since*
+    counts as a different one; elsewhere any process with that pid counts as alive.
+    """
     if pid == os.getpid():
         return True
     try:
@@ -570,8 +605,38 @@ def _process_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    started = _process_start_time(pid)
+    return started is None or started <= since + 1
+
+
+def _process_start_time(pid: int) -> float | None:
+    """Return when process *pid* started, in seconds since the epoch, or None where /proc cannot tell."""
+    try:
+        # The command name in field 2 may hold spaces and parentheses, so fields are counted from its end.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(
+            float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime ")
+        )
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def _open_by_a_process(path: Path) -> bool:
+    """Tell whether any process has *path* open, as far as /proc shows; False where it cannot tell."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return False
+    target = str(path.resolve())
+    for descriptors in proc.glob("[0-9]*/fd"):
+        try:
+            links = [os.readlink(link) for link in descriptors.iterdir()]
+        except OSError:
+            continue
+        if target in links:
+            return True
+    return False
 
 
 def _branch_tip(repo: pygit2.Repository, name: str, role: str) -> pygit2.Commit:

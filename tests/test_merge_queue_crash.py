@@ -78,6 +78,17 @@ def child_environment() -> dict[str, str]:
     return environment
 
 
+def wait_for_group_exit(group: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def blob_at(repo: pygit2.Repository, commit: pygit2.Oid, path: str) -> bytes | None:
     tree = repo[commit].peel(pygit2.Tree)
     return repo[tree[path].id].data if path in tree else None
@@ -130,6 +141,7 @@ def test_kill_during_landing_then_resume(tmp_path: Path, with_check: bool) -> No
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         assert child.stdout.readline().strip() == "started", child.stderr.read()
         started = time.monotonic()
@@ -149,6 +161,9 @@ def test_kill_during_landing_then_resume(tmp_path: Path, with_check: bool) -> No
         child.stdout.close()
         child.stderr.close()
         label = f"seed {seed} round {round_number} killed after {delay:.3f} s"
+        # A git command the killed deck started runs on to its end, as after
+        # a real crash; the repository is judged once it has finished.
+        assert wait_for_group_exit(child.pid), f"{label}: a git command of the killed deck still runs"
 
         assert_consistent(root, initial, label)
         deck = Deck(find_repository(root), load_config(root, extra))
@@ -225,3 +240,49 @@ def test_resume_marks_landed_commit(tmp_path: Path) -> None:
     records = read_records(root / ".git" / "agentdeck")
     assert [(record.entry_id, record.check) for record in records] == [(landed_entry.id, "not run")]
     assert records[0].files_changed == 2
+
+
+def test_reused_pid_counts_as_gone() -> None:
+    from agentdeck.merge_queue import _process_alive
+
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        # The landing "started" long before this process did, so its pid was reused.
+        assert not _process_alive(other.pid, time.time() - 3600)
+        assert _process_alive(other.pid, time.time() + 5)
+    finally:
+        other.kill()
+        other.wait()
+    assert not _process_alive(other.pid, time.time())
+
+
+def test_resume_keeps_lock_a_process_holds(tmp_path: Path) -> None:
+    from agentdeck.merge_queue import resume_entries
+
+    root, _ = build(tmp_path)
+    repo = pygit2.Repository(str(root))
+    lock = Path(repo.path) / "refs/heads/main.lock"
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    entry = QueueEntry(task_id="t", base_branch="main", strategy="merge")
+    entry.state = EntryState.LANDING
+    entry.landing_pid = finished.pid
+    entry.landing_started = time.time() - 5
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time; f = open({str(lock)!r}, 'w'); print('ok', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        resume_entries(root, Path(repo.path) / "agentdeck", [entry], lambda entry: None)
+        assert lock.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    # Once nothing holds it, the next start removes it.
+    entry.state = EntryState.LANDING
+    entry.landing_pid = finished.pid
+    resume_entries(root, Path(repo.path) / "agentdeck", [entry], lambda entry: None)
+    assert not lock.exists()
