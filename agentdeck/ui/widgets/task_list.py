@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -32,6 +33,12 @@ COLUMNS = (
     ("time", "Time", 6),
     ("lines", "+/-", 11),
 )
+
+MIN_FLEXIBLE_WIDTH = 5
+BRANCH_INDEX = [key for key, _, _ in COLUMNS].index("branch")
+
+# The order in which flexible columns give up width when the table is narrow, each with its floor.
+SHRINK_ORDER = (("branch", 12), ("agent", MIN_FLEXIBLE_WIDTH), ("branch", MIN_FLEXIBLE_WIDTH), ("title", MIN_FLEXIBLE_WIDTH))
 
 
 def format_elapsed(seconds: float) -> str:
@@ -74,6 +81,18 @@ def queue_text(state: EntryState | None) -> Text:
     return Text(word, style=style)
 
 
+def cut_left(text: str, width: int) -> str:
+    """Return *text* cut to *width* cells from the left, marked with an ellipsis, when it is wider."""
+    if cell_len(text) <= width or width < 2:
+        return text
+    tail = ""
+    for character in reversed(text):
+        if cell_len(tail) + cell_len(character) > width - 1:
+            break
+        tail = character + tail
+    return "…" + tail
+
+
 def row_cells(task: Task, now: float, queue_state: EntryState | None = None) -> tuple[object, ...]:
     end = task.finished_at if task.finished_at and not task.status.is_running else now
     return (
@@ -101,8 +120,10 @@ class TaskList(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
+        self._natural_widths: dict[str, int] = {}
+        self._branches: dict[str, str] = {}
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            self.add_column(label, key=key, width=width if width is not None else len(label))
 
     def on_resize(self) -> None:
         self.fit_columns()
@@ -111,21 +132,31 @@ class TaskList(DataTable):
         """Share the width left by the fixed columns between task, agent and branch.
 
         Each flexible column gets the width its content needs when everything
-        fits. Otherwise they shrink in proportion and their text is cut, so the
-        table never scrolls sideways and the status and queue stay in view.
+        fits. Otherwise the branch gives up width first, then the agent, and
+        the task title last, because the title is what the user reads the list
+        by. A cut branch keeps its end, where branches differ. The table never
+        scrolls sideways, so the status and queue stay in view.
         """
         if not self.columns or self.size.width <= 0:
             return
         padding = 2 * self.cell_padding
         fixed = sum(width + padding for _, _, width in COLUMNS if width is not None)
-        flexible = [key for key, _, width in COLUMNS if width is None]
-        available = max(self.size.width - fixed - padding * len(flexible) - 1, 3 * len(flexible))
-        needed = {key: max(self.columns[key].content_width, len(str(self.columns[key].label)), 5) for key in flexible}
-        total = sum(needed.values())
-        for key in flexible:
+        flexible = [(key, label) for key, label, width in COLUMNS if width is None]
+        available = max(self.size.width - fixed - padding * len(flexible) - 1, MIN_FLEXIBLE_WIDTH * len(flexible))
+        widths = {key: max(self._natural_widths.get(key, 0), len(label), MIN_FLEXIBLE_WIDTH) for key, label in flexible}
+        for key, floor in SHRINK_ORDER:
+            excess = sum(widths.values()) - available
+            if excess <= 0:
+                break
+            widths[key] = max(floor, widths[key] - excess)
+        branch_width_changed = self.columns["branch"].width != widths["branch"]
+        for key, _ in flexible:
             column = self.columns[key]
             column.auto_width = False
-            column.width = needed[key] if total <= available else max(5, needed[key] * available // total)
+            column.width = widths[key]
+        if branch_width_changed:
+            for task_id, branch in self._branches.items():
+                self.update_cell(task_id, "branch", cut_left(branch, widths["branch"]))
         self._require_update_dimensions = True
         self.refresh()
 
@@ -145,13 +176,21 @@ class TaskList(DataTable):
         for row_key in list(self.rows):
             if row_key.value not in current_ids:
                 self.remove_row(row_key)
+        self._branches = {task.id: task.branch for task in tasks}
+        natural: dict[str, int] = {}
+        branch_width = self.columns["branch"].width
         for task in tasks:
-            cells = row_cells(task, now, queue_states.get(task.id))
+            cells = list(row_cells(task, now, queue_states.get(task.id)))
+            for (column, _, width), value in zip(COLUMNS, cells):
+                if width is None:
+                    natural[column] = max(natural.get(column, 0), cell_len(str(value)))
+            cells[BRANCH_INDEX] = cut_left(task.branch, branch_width)
             if task.id in self.rows:
-                for (column, _, width), value in zip(COLUMNS, cells):
-                    self.update_cell(task.id, column, value, update_width=width is None)
+                for (column, _, _), value in zip(COLUMNS, cells):
+                    self.update_cell(task.id, column, value)
             else:
                 self.add_row(*cells, key=task.id)
+        self._natural_widths = natural
         self.fit_columns()
 
     def select_task(self, task_id: str) -> None:
