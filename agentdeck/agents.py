@@ -50,20 +50,24 @@ class AgentProfile:
         """True when the prompt goes into the command line rather than through the terminal."""
         return any(PROMPT_PLACEHOLDER in argument for argument in self.command)
 
-    def argv(self, prompt: str) -> list[str]:
-        """Return the command with every ``{prompt}`` replaced by the prompt, byte for byte."""
-        return [argument.replace(PROMPT_PLACEHOLDER, prompt) for argument in self.command]
+    def argv(self, prompt: str, session_id: str = "") -> list[str]:
+        """Return the command with ``{session_id}`` filled in and every ``{prompt}`` replaced by the prompt, byte for byte.
+
+        The conversation id goes in first, so a prompt that contains the text
+        ``{session_id}`` reaches the agent unchanged.
+        """
+        return [argument.replace(SESSION_PLACEHOLDER, session_id).replace(PROMPT_PLACEHOLDER, prompt) for argument in self.command]
 
     def resume_argv(self, session_id: str) -> list[str]:
         """Return the resume command with ``{session_id}`` filled in, or the plain command without a prompt."""
         if not self.resume:
-            return [argument for argument in self.command if PROMPT_PLACEHOLDER not in argument]
+            return [argument.replace(SESSION_PLACEHOLDER, session_id) for argument in self.command if PROMPT_PLACEHOLDER not in argument]
         return [argument.replace(SESSION_PLACEHOLDER, session_id) for argument in self.resume]
 
 
 # NOTE: the flags were checked with Claude Code 2.1.197, Codex CLI 0.171.0, Aider 0.86.2,
-# OpenCode 1.18.33 and Gemini CLI 0.61.0; the Copilot CLI flags are unverified. `agentdeck
-# doctor` shows the installed versions, and [agents.NAME] in config overrides any field.
+# OpenCode 1.18.33, Gemini CLI 0.61.0 and Copilot CLI 1.0.102. `agentdeck doctor` shows
+# the installed versions, and [agents.NAME] in config overrides any field.
 BUILTIN_AGENTS: dict[str, AgentProfile] = {
     "claude": AgentProfile(
         "claude",
@@ -104,11 +108,15 @@ BUILTIN_AGENTS: dict[str, AgentProfile] = {
         resume=("gemini", "--resume", "latest"),
         rules=GEMINI_RULES,
     ),
+    # Copilot CLI 1.0.102: --interactive submits the prompt and stays interactive (an empty
+    # one just opens the input box). --session-id names a new conversation and, given again,
+    # resumes it. Not --continue: in a folder with no conversation of its own, that resumes
+    # the newest conversation of any folder, which may be another task's.
     "copilot": AgentProfile(
         "copilot",
-        ("copilot", "--interactive", PROMPT_PLACEHOLDER),
+        ("copilot", "--session-id", SESSION_PLACEHOLDER, "--interactive", PROMPT_PLACEHOLDER),
         "Copilot CLI",
-        resume=("copilot", "--continue"),
+        resume=("copilot", "--session-id", SESSION_PLACEHOLDER),
         rules=COPILOT_RULES,
     ),
     "demo": AgentProfile(

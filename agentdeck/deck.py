@@ -202,9 +202,9 @@ class Deck:
         if resume:
             argv = profile.resume_argv(task.agent_session_id)
         elif profile.takes_prompt_in_argv:
-            argv = profile.argv(task.prompt if with_prompt else "")
+            argv = profile.argv(task.prompt if with_prompt else "", task.agent_session_id)
         else:
-            argv = list(profile.command)
+            argv = profile.argv("", task.agent_session_id)
             terminal_prompt = (task.prompt if with_prompt else "") or None
 
         wiring = wire_hooks(

@@ -205,12 +205,22 @@ OPENCODE_RULES = ScreenRules(
     has_busy_marker=True,
 )
 
-# NOTE: the Copilot CLI rules are unverified guesses at its texts; no recorded screen backs them yet.
-
+# Copilot CLI 1.0.102: while a turn runs, the footer under the input box reads
+# "◎ Working esc esc interrupt", or "esc esc edit prompt" before the first reply arrives.
+# The glyph cycles, and a byte count such as "· 188 B" may follow "Working". Every dialog
+# ends with "esc to cancel", so that text is no busy marker. Dialogs draw a box with the
+# question above numbered options and "❯" on the selected one. Enter picks "1. Yes", which
+# runs the one command, creates the one file, or trusts the folder for this session only.
 COPILOT_RULES = ScreenRules(
-    working=_compile(r"Esc to cancel", r"esc to cancel"),
+    working=_compile(r"^\s*\S\s+Working\b[^\n]*\besc esc (?:interrupt|edit prompt)\b"),
     waiting=(
-        Prompt(_dialog(r"Do you want to run this command\?|Allow [^\n]*\?", r"1\.\s+Yes"), accept=b"\r", within_lines=16),
+        # "Do you want to run this command?" for a shell command, "Do you want to create /path/to/hello.txt?"
+        # for a new file.
+        Prompt(_dialog(r"Do you want to [^\n]*", r"1\.\s+Yes"), accept=b"\r", within_lines=16),
+        Prompt(_dialog(r"Do you trust the files in this folder\?", r"1\.\s+Yes"), accept=b"\r", within_lines=16),
+        # Signed out, a notice sits right above the working-directory line, the input box and the
+        # footer. The user must sign in (or configure a provider), so auto-accept sends nothing.
+        Prompt(re.compile(r"^\s*Please use /login to sign in to use Copilot\s*$", re.MULTILINE), accept=None, within_lines=6),
     ),
     has_busy_marker=True,
 )

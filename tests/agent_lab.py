@@ -402,5 +402,84 @@ def gemini_run(server_url: str, worktree: Path, home: Path, prompt: str | None =
     return AgentRun("gemini", argv, environment, gemini_script(worktree), home)
 
 
-RUNS = {"claude": claude_run, "codex": codex_run, "aider": aider_run, "opencode": opencode_run, "gemini": gemini_run}
+# -- Copilot CLI ----------------------------------------------------------------------------------
+
+
+COPILOT_DROPPED = ("COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "GH_HOST", "COPILOT_GH_HOST", "COPILOT_HOME",
+                   "COPILOT_MODEL", "COPILOT_ALLOW_ALL", "COPILOT_OFFLINE")
+"""Variables that would sign Copilot CLI in to GitHub, move its state or change its permissions.
+
+Every ``COPILOT_PROVIDER_*`` variable is dropped as well, so only the recipe picks the provider.
+"""
+
+COPILOT_FLAGS = ("--no-auto-update", "--disable-client-telemetry")
+"""Flags that keep Copilot CLI 1.0.102 from downloading updates and from sending its own telemetry."""
+
+
+def copilot_environment(home: Path) -> dict[str, str]:
+    """Return :func:`base_environment` without GitHub tokens and Copilot settings, with updates off.
+
+    Signed out and without a provider, Copilot CLI 1.0.102 made no network connection in
+    the first 12 s (checked with strace). It shows the folder trust dialog, then the ``/login`` notice.
+    """
+    environment = base_environment(home)
+    for key in list(environment):
+        if key in COPILOT_DROPPED or key.startswith("COPILOT_PROVIDER_"):
+            del environment[key]
+    environment.update(COPILOT_HOME=str(home / ".copilot"), COPILOT_AUTO_UPDATE="false")
+    return environment
+
+
+def copilot_settings(home: Path, trusted: list[Path]) -> None:
+    """Write Copilot CLI's user settings (no tips, no banner) and the folders it trusts without asking.
+
+    ``trustedFolders`` is read from ``config.json`` (the file the CLI manages); in ``settings.json``
+    version 1.0.102 ignored it and showed the trust dialog.
+    """
+    folder = home / ".copilot"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {"banner": "never", "showTipsOnStartup": False, "autoUpdate": False}
+    (folder / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    (folder / "config.json").write_text(json.dumps({"trustedFolders": [str(path) for path in trusted]}),
+                                        encoding="utf-8")
+
+
+def copilot_script(worktree: Path) -> list[Step]:
+    return [
+        ToolCall("create", {"path": str(worktree / EDITED_FILE), "file_text": EDITED_TEXT}),
+        ToolCall("bash", {"command": SHELL_COMMAND, "description": "Write ran.txt"}),
+        Text(FINAL_REPLY),
+    ]
+
+
+def copilot_run(server_url: str, worktree: Path, home: Path, prompt: str | None = PROMPT,
+                extra_args: list[str] | None = None) -> AgentRun:
+    """Return how to run Copilot CLI on *worktree* against the server (OpenAI Chat Completions).
+
+    ``COPILOT_PROVIDER_BASE_URL`` turns on "bring your own key" mode, in which GitHub sign-in
+    is not needed, and ``COPILOT_OFFLINE=true`` turns off every other connection (sign-in,
+    telemetry, web tools, the GitHub MCP server, updates). The worktree is trusted in
+    ``config.json``. ``--allow-tool=write`` lets the file edit through and keeps the prompt for
+    shell commands; ``-i`` submits the first prompt and stays interactive.
+    """
+    environment = copilot_environment(home)
+    environment.update(
+        COPILOT_PROVIDER_BASE_URL=f"{server_url}/v1",
+        COPILOT_PROVIDER_TYPE="openai",
+        COPILOT_PROVIDER_API_KEY=FAKE_KEY,
+        COPILOT_MODEL=MODEL_NAME,
+        # Without limits for a model outside its catalogue, Copilot prints a warning at start.
+        COPILOT_PROVIDER_MAX_PROMPT_TOKENS="128000",
+        COPILOT_PROVIDER_MAX_OUTPUT_TOKENS="4096",
+        COPILOT_OFFLINE="true",
+    )
+    copilot_settings(home, [worktree])
+    argv = [installed("copilot") or "copilot", *COPILOT_FLAGS, "--allow-tool=write", *(extra_args or [])]
+    if prompt is not None:
+        argv += ["-i", prompt]
+    return AgentRun("copilot", argv, environment, copilot_script(worktree), home)
+
+
+RUNS = {"claude": claude_run, "codex": codex_run, "aider": aider_run, "opencode": opencode_run, "gemini": gemini_run,
+        "copilot": copilot_run}
 """The recipe of each covered agent, by the name its profile uses."""

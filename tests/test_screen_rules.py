@@ -227,6 +227,8 @@ PHASE_STATUS = {
     "permission": SessionStatus.WAITING,
     "idle": None,
     "exited": None,
+    "trust": SessionStatus.WAITING,
+    "sign-in": SessionStatus.WAITING,
 }
 
 
@@ -234,3 +236,88 @@ PHASE_STATUS = {
 def test_recorded_screen(path):
     agent, phase = path.stem.split("-", 1)
     assert status_of(agent, path.read_text(encoding="utf-8")) is PHASE_STATUS[phase]
+
+
+# Copilot CLI 1.0.102, from screens recorded at 120 columns and narrowed to 80: the footer while a
+# turn runs, the dialog for a new file, and the footer at rest.
+COPILOT_BUSY = """\
+ /work/project [⎇ main]
+╻▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄
+┃
+╹▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀
+ ○ Working · 188 B esc esc interrupt                         scripted-model
+"""
+
+COPILOT_CREATE = """\
+ ○ Create hello.txt
+╭──────────────────────────────────────────────────────────────────────────────╮
+│ Create file                                                                  │
+│ ──────────────────────────────────────────────────────────────────────────── │
+│ hello.txt +1 -0                                                              │
+│ /work/project                                                                │
+│                                                                              │
+│ 1 +   hello from the scripted model                                          │
+│                                                                              │
+│ Do you want to create /work/project/hello.txt?                               │
+│                                                                              │
+│ ❯ 1. Yes                                                                     │
+│   2. Yes, and don't ask again for file operations when in this repo          │
+│   3. No, and tell Copilot what to do differently (Esc to stop)               │
+│                                                                              │
+│ ↑/↓ to navigate · enter to select · esc to cancel                            │
+╰──────────────────────────────────────────────────────────────────────────────╯
+"""
+
+COPILOT_IDLE_FOOTER = """\
+ /work/project [⎇ main]
+╻▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄▄
+┃
+╹▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀
+ ← open sidebar · Interactive · Manual Approval · / commands · ? help · tab next tab
+"""
+
+
+def copilot_reading(screen: str):
+    return read_screen(screen, BUILTIN_AGENTS["copilot"].rules)
+
+
+def test_copilot_busy_footer_is_working():
+    assert copilot_reading(COPILOT_BUSY).status is SessionStatus.WORKING
+    before_reply = COPILOT_BUSY.replace("· 188 B esc esc interrupt", "esc esc edit prompt")
+    assert copilot_reading(before_reply).status is SessionStatus.WORKING
+
+
+def test_copilot_dialog_footer_is_not_busy():
+    # Every Copilot dialog ends with "esc to cancel", so without a known question it proves nothing.
+    screen = "│ Pick a model                     │\n│ ↑/↓ to navigate · enter to select · esc to cancel │\n"
+    assert copilot_reading(screen).status is None
+
+
+def test_copilot_create_file_dialog_is_waiting():
+    reading = copilot_reading(COPILOT_CREATE)
+    assert reading.status is SessionStatus.WAITING
+    assert reading.prompt.accept == b"\r"
+
+
+def test_copilot_dialog_accept_keys():
+    shell = copilot_reading((FIXTURES / "copilot-permission.txt").read_text(encoding="utf-8"))
+    assert shell.prompt.accept == b"\r"
+    trust = copilot_reading((FIXTURES / "copilot-trust.txt").read_text(encoding="utf-8"))
+    assert trust.prompt.accept == b"\r"
+
+
+def test_copilot_sign_in_never_auto_accepted():
+    reading = copilot_reading((FIXTURES / "copilot-sign-in.txt").read_text(encoding="utf-8"))
+    assert reading.status is SessionStatus.WAITING
+    assert reading.prompt.accept is None
+
+
+def test_copilot_sign_in_notice_scrolled_up_is_history():
+    # A line drawn below the notice means the notice is part of the transcript, not the current state.
+    screen = "Please use /login to sign in to use Copilot\n ● MCP Servers reloaded: 0 servers connected\n" + COPILOT_IDLE_FOOTER
+    assert copilot_reading(screen).status is None
+
+
+def test_copilot_sign_in_words_in_prose_ignored():
+    screen = " ● The README says: Please use /login to sign in to use Copilot\n" + COPILOT_IDLE_FOOTER
+    assert copilot_reading(screen).status is None
