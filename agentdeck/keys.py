@@ -1,4 +1,4 @@
-"""Encode key presses into the bytes a terminal program reads.
+"""Encode key presses, pastes and mouse events into the bytes a terminal program reads.
 
 Keys arrive as Textual names them ("a", "ctrl+c", "shift+tab", "f5",
 "alt+x", "ctrl+right_square_bracket") together with the event's character.
@@ -10,6 +10,9 @@ alternate keys), 8 (report all keys as escape codes) and 16 (report
 associated text). Flag 2 (report event types) needs key release events,
 which Textual does not deliver, so only presses are sent: a press is the
 default event type and carries no event field.
+
+Mouse reports follow xterm: the X10 form by default, and the UTF-8 (1005),
+SGR (1006) and urxvt (1015) forms when the program enabled them.
 """
 
 from __future__ import annotations
@@ -353,3 +356,60 @@ def encode_paste(text: str, *, bracketed: bool) -> bytes:
         return data.encode("utf-8", "surrogateescape")
     data = data.replace(f"{CSI}201~", "")
     return f"{CSI}200~{data}{CSI}201~".encode("utf-8", "surrogateescape")
+
+
+# Mouse reports.
+
+MOUSE_SHIFT = 4
+MOUSE_ALT = 8
+MOUSE_CTRL = 16
+MOUSE_MOTION = 32
+"""Bits added to a button code: modifiers held, and motion with the button (or 3, none) pressed."""
+
+MOUSE_WHEEL_UP = 64
+MOUSE_WHEEL_DOWN = 65
+
+_MOUSE_RELEASE = 3
+
+# The X10 form sends each value as the byte 32 + value. The UTF-8 form sends
+# the character 32 + value instead, which goes up to U+07FF in two bytes.
+_X10_MAX = 255 - 32
+_UTF8_MAX = 0x7FF - 32
+
+
+def encode_mouse(code: int, column: int, row: int, *, encoding: str, release: bool = False) -> bytes:
+    """Encode a mouse report as xterm sends it in ``encoding``.
+
+    Args:
+        code: The xterm button code (0 left, 1 middle, 2 right, 64/65 wheel)
+            plus the ``MOUSE_*`` modifier and motion bits.
+        column: 1-based column of the cell.
+        row: 1-based row of the cell.
+        encoding: "sgr" (mode 1006), "urxvt" (1015), "utf8" (1005) or "x10",
+            as ``Terminal.mouse_encoding`` returns it.
+        release: Whether a button was released. Only SGR reports which
+            button, because the other forms send button code 3.
+
+    Returns:
+        The report, or b"" when the position cannot be expressed in the
+        encoding: beyond 223 in X10 and beyond 2015 in UTF-8, where xterm
+        sends nothing either.
+
+    Raises:
+        ValueError: ``encoding`` is not one of the four names.
+    """
+    if encoding == "sgr":
+        return f"{CSI}<{code};{column};{row}{'m' if release else 'M'}".encode()
+    if release:
+        code = (code & ~0b11) | _MOUSE_RELEASE
+    if encoding == "urxvt":
+        return f"{CSI}{32 + code};{column};{row}M".encode()
+    if encoding == "utf8":
+        if max(code, column, row) > _UTF8_MAX:
+            return b""
+        return (CSI + "M" + "".join(chr(32 + value) for value in (code, column, row))).encode("utf-8")
+    if encoding == "x10":
+        if max(code, column, row) > _X10_MAX:
+            return b""
+        return (CSI + "M").encode() + bytes([32 + code, 32 + column, 32 + row])
+    raise ValueError(f"unknown mouse encoding {encoding!r}; expected sgr, urxvt, utf8 or x10")

@@ -5,6 +5,16 @@ terminal emulator and writes the emulator's replies to queries (cursor
 position, colours, device attributes) straight back, so replies are never
 delayed by the UI. Listeners hear about new output from that thread; the UI
 coalesces those calls into redraws.
+
+Sessions without a listener (no pane shows them) share a budget of PTY reads
+per second and parse their output in batches. A read from a PTY returns at
+most about 4 KiB on Linux, so a flooding program costs thousands of reads a
+second, and each read makes the reader thread take the GIL back. A thread
+that returns from a system call takes a free GIL at once, while the UI
+thread, woken on the GIL's condition variable, loses that race and waits for
+the switch interval (5 ms) before it may force a switch. Eight flooding
+readers made typing in the shown pane wait for tens of such intervals; see
+docs/terminal.md for the measurements.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from agentdeck.errors import SessionError
 from agentdeck.hooks import EventReader
 from agentdeck.screen_rules import GENERIC_RULES, ScreenReading, ScreenRules, read_screen
 from agentdeck.tasks import SessionStatus
-from agentdeck.terminal import Terminal
+from agentdeck.terminal import Terminal, TerminalEvent
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,23 @@ Output need not pause: Codex CLI keeps redrawing a timer while its approval wait
 
 READ_CHUNK = 65536
 
+BACKGROUND_READS_PER_SECOND = 2000
+"""PTY reads per second shared by all sessions that no pane shows, about 8 MB/s of output in total.
+
+A program that writes faster waits on its full PTY until its reader's turn
+comes. The wait for a read slot is at most (flooding background sessions) /
+2000 seconds, which is 4 ms with eight of them.
+"""
+
+BACKGROUND_BATCH_BYTES = 65536
+BACKGROUND_BATCH_SECONDS = 0.02
+"""A background session's output is parsed once the program pauses, or once this much is read or this long has passed.
+
+The reply to a query inside a flood is therefore written within 20 ms plus
+the wait for a read slot, inside the 100 ms that Codex CLI allows its
+start-up probes.
+"""
+
 READER_NICENESS = 5
 """Reader threads run this much nicer than the UI, so a flooding agent yields to typing and drawing."""
 
@@ -54,6 +81,31 @@ _DROPPED_VARIABLES = ("TMUX", "TMUX_PANE")
 
 
 OutputListener = Callable[[], None]
+
+
+class ReadPacer:
+    """Spaces reads evenly so that all callers together read at most ``rate`` times a second.
+
+    Thread-safe. A caller that finds a free slot does not wait, so a session
+    that prints now and then is not slowed down. Only back-to-back reads queue.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until this caller's slot comes."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+_background_reads = ReadPacer(BACKGROUND_READS_PER_SECOND)
 
 
 def agent_environment(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -247,6 +299,14 @@ class Session:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
+    def take_events(self) -> list[TerminalEvent]:
+        """Return the title changes, bells and desktop notifications since the last call, and forget them.
+
+        Works for every session, shown in a pane or not, from any thread; see
+        ``Terminal.take_events``.
+        """
+        return self.terminal.take_events()
+
     def _notify(self) -> None:
         for listener in list(self._listeners):
             try:
@@ -262,26 +322,69 @@ class Session:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READER_NICENESS)
         except (OSError, AttributeError) as error:
             log.debug("task %s: reader priority unchanged: %s", self.task_id, error)
+        # Non-blocking, so that a background reader learns from a read that the program paused.
+        os.set_blocking(descriptor, False)
+        pending = bytearray()
+        pending_since = 0.0
         while True:
-            # Wake up on a timer only while a prompt waits to be pasted; otherwise block until output.
+            background = not self._listeners
+            if background:
+                _background_reads.wait()
+                data = self._read(descriptor, wait=False)
+                if data is None:
+                    # The program paused, perhaps for the reply to a query, so what it wrote is parsed now.
+                    self._consume_pending(pending)
+                    data = self._read(descriptor, wait=True)
+            else:
+                self._consume_pending(pending)
+                data = self._read(descriptor, wait=True)
+
+            if data is None:
+                self._maybe_send_terminal_prompt()
+                continue
+            if not data:
+                break
+            if not background:
+                self._consume(data)
+                continue
+
+            # A background session's chunks are parsed in batches, which saves
+            # the reader one GIL hand-over per chunk.
+            if not pending:
+                pending_since = time.monotonic()
+            pending += data
+            if len(pending) >= BACKGROUND_BATCH_BYTES or time.monotonic() - pending_since >= BACKGROUND_BATCH_SECONDS:
+                self._consume_pending(pending)
+        self._consume_pending(pending)
+        self._finish()
+
+    def _read(self, descriptor: int, wait: bool) -> bytes | None:
+        """Read a chunk of output: None when there is none yet, b"" when the PTY is closed.
+
+        With ``wait`` it blocks until output arrives, or for at most 0.1 s
+        while a prompt waits to be pasted.
+        """
+        if wait:
             timeout = 0.1 if self._terminal_prompt is not None else None
             try:
                 ready, _, _ = select.select([descriptor], [], [], timeout)
             except (OSError, ValueError):
-                break
+                return b""
             if not ready:
-                self._maybe_send_terminal_prompt()
-                continue
-            try:
-                data = os.read(descriptor, READ_CHUNK)
-            except OSError as error:
-                if error.errno != errno.EIO:
-                    log.error("task %s: PTY read failed: %s", self.task_id, error)
-                break
-            if not data:
-                break
-            self._consume(data)
-        self._finish()
+                return None
+        try:
+            return os.read(descriptor, READ_CHUNK)
+        except BlockingIOError:
+            return None
+        except OSError as error:
+            if error.errno != errno.EIO:
+                log.error("task %s: PTY read failed: %s", self.task_id, error)
+            return b""
+
+    def _consume_pending(self, pending: bytearray) -> None:
+        if pending:
+            self._consume(bytes(pending))
+            pending.clear()
 
     def _consume(self, data: bytes) -> None:
         with self.lock:

@@ -5,8 +5,9 @@ binding: it parses the program's output, keeps the main and alternate screens,
 the scrollback, the modes and the kitty keyboard flag stacks, and writes the
 replies to queries (cursor position, device attributes, OSC 10/11 colours,
 kitty flags, mode reports). This module adds what a pane needs on top of it.
-It collects the replies of each ``feed`` call, counts changes, records bells
-and desktop notifications, and resets input modes when the program exits. It
+It collects the replies of each ``feed`` call, counts changes, queues title
+changes, bells and desktop notifications as events, and resets input modes
+when the program exits. It
 reads rows through libghostty's render-state API as spans of equally styled
 cells, copying each row's packed cells in one call. The per-cell style API of
 the binding costs several calls per cell and is not used.
@@ -14,13 +15,14 @@ the binding costs several calls per cell and is not used.
 A ``Terminal`` is not thread-safe. The session's reader thread calls ``feed``
 while holding the session lock, and the UI holds the same lock while it reads,
 except for ``render_captured``, which reads only the snapshot that
-``capture`` took under the lock.
+``capture`` took under the lock, and ``take_events``, which has a lock of its own.
 """
 
 from __future__ import annotations
 
-import collections
+import enum
 import logging
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Union
@@ -56,7 +58,7 @@ _RESET_INPUT_MODES = (
 # it the way to reach the other screen's kitty flag stack and come back.
 _RESET_OTHER_SCREEN_FLAGS = b"\x1b[?47l\x1b[=0;1u\x1b[?47h"
 
-_MAX_NOTIFICATIONS = 100
+_MAX_EVENTS = 100
 
 _UNLIMITED_BYTES = 1 << 40
 _DECODED_CACHE_SIZE = 65536
@@ -126,12 +128,24 @@ class Span:
 Row = tuple[Span, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Notification:
-    """A desktop notification requested with OSC 9 or OSC 777."""
+class EventKind(enum.StrEnum):
+    """The kind of a ``TerminalEvent``."""
 
-    title: str
-    body: str
+    TITLE = "title"
+    """The program set its window title with OSC 0 or OSC 2; ``title`` is the new title."""
+    BELL = "bell"
+    """The program rang the bell (BEL); ``title`` and ``body`` are empty."""
+    NOTIFICATION = "notification"
+    """The program asked for a desktop notification with OSC 9 (body only) or OSC 777 (title and body)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalEvent:
+    """A title change, bell or desktop notification, recorded while the program's output was parsed."""
+
+    kind: EventKind
+    title: str = ""
+    body: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +156,15 @@ class Frame:
     different content, so a view can cache what it drew per generation.
     ``cursor`` is the cursor's (column, row) in the viewport, or None when the
     cursor is hidden or outside the viewport (the view is scrolled back).
+    ``top`` is the line number of the viewport's first row, counted from the
+    oldest scrollback line, as ``Terminal.viewport_top`` returns it.
     """
 
     columns: int
     rows: tuple[Row, ...]
     generations: tuple[int, ...]
     cursor: tuple[int, int] | None
+    top: int = 0
 
 
 class Terminal:
@@ -170,7 +187,9 @@ class Terminal:
         self._vt = _GhosttyTerminal(columns, rows, scrollback, fg=DEFAULT_FOREGROUND, bg=DEFAULT_BACKGROUND)
         self._set_scrollback_limit(scrollback)
         self._replies: list[bytes] = []
-        self._notifications: collections.deque[Notification] = collections.deque(maxlen=_MAX_NOTIFICATIONS)
+        self._events: list[TerminalEvent] = []
+        self._events_lock = threading.Lock()
+        self._title_changed = False
         self._callbacks = self._install_callbacks()
         self._renderer = _RowReader(self._vt)
 
@@ -195,11 +214,17 @@ class Terminal:
 
         def on_bell(terminal, userdata):
             self.bell_count += 1
+            self._queue_event(TerminalEvent(EventKind.BELL))
 
         def on_notification(terminal, userdata, notification):
-            self._notifications.append(
-                Notification(_string(notification.title), _string(notification.body))
+            self._queue_event(
+                TerminalEvent(EventKind.NOTIFICATION, _string(notification.title), _string(notification.body))
             )
+
+        def on_title_changed(terminal, userdata):
+            # The title is read once the chunk is parsed, so a program that
+            # sets it many times in one chunk yields one event.
+            self._title_changed = True
 
         def on_size(terminal, userdata, out_size):
             out_size.rows = self.rows
@@ -215,6 +240,7 @@ class Terminal:
                 ffi.callback("GhosttyTerminalDesktopNotificationFn", on_notification),
             ),
             (lib.GHOSTTY_TERMINAL_OPT_SIZE, ffi.callback("GhosttyTerminalSizeFn", on_size)),
+            (lib.GHOSTTY_TERMINAL_OPT_TITLE_CHANGED, ffi.callback("GhosttyTerminalTitleChangedFn", on_title_changed)),
         ]
         for option, callback in callbacks:
             check(lib.ghostty_terminal_set(handle, option, callback), f"terminal_set {option}")
@@ -222,6 +248,22 @@ class Terminal:
         # cffi frees a callback's trampoline with the Python object, so the
         # terminal keeps them alive for as long as libghostty may call them.
         return [callback for _, callback in callbacks]
+
+    def _queue_event(self, event: TerminalEvent) -> None:
+        with self._events_lock:
+            pending = self._events
+            if event.kind is not EventKind.NOTIFICATION:
+                # Only the latest title matters, and a burst of bells is one bell.
+                for index, queued in enumerate(pending):
+                    if queued.kind is event.kind:
+                        if event.kind is EventKind.TITLE:
+                            del pending[index]
+                            break
+                        return
+            if len(pending) >= _MAX_EVENTS:
+                # A program that floods notifications loses its oldest ones, not the memory.
+                del pending[0]
+            pending.append(event)
 
     def _on_reply(self, data: bytes) -> None:
         if data.startswith(_KITTY_GRAPHICS_REPLY):
@@ -242,6 +284,9 @@ class Terminal:
 
         self._vt.feed(data)
         self.version += 1
+        if self._title_changed:
+            self._title_changed = False
+            self._queue_event(TerminalEvent(EventKind.TITLE, self.title))
 
         replies = b"".join(self._replies)
         self._replies.clear()
@@ -306,20 +351,23 @@ class Terminal:
         return self._vt.contents()
 
     def selection_text(self, start: tuple[int, int], end: tuple[int, int]) -> str:
-        """Return the text between two (column, row) cells of the viewport, both included.
+        """Return the text between two (column, line) cells, both included.
 
-        Selection runs in reading order, as in a terminal: from ``start`` to
-        the end of its row, whole rows between, then up to ``end``. Soft-wrapped
-        lines are joined and trailing spaces are removed.
+        Lines are counted from the oldest scrollback line, so a selection
+        keeps its text while the viewport scrolls; ``viewport_top`` converts
+        viewport rows. Selection runs in reading order, as in a terminal: from
+        ``start`` to the end of its line, whole lines between, then up to
+        ``end``. Soft-wrapped lines are joined and trailing spaces are removed.
         """
         if (start[1], start[0]) > (end[1], end[0]):
             start, end = end, start
-        columns, rows = self._vt.size
-        start_x, start_y = min(max(start[0], 0), columns - 1), min(max(start[1], 0), rows - 1)
-        end_x, end_y = min(max(end[0], 0), columns - 1), min(max(end[1], 0), rows - 1)
+        columns = self.columns
+        last_line = self._scrollbar().total - 1
+        start_x, start_y = min(max(start[0], 0), columns - 1), min(max(start[1], 0), last_line)
+        end_x, end_y = min(max(end[0], 0), columns - 1), min(max(end[1], 0), last_line)
         selection = init_sized("GhosttySelection")
-        selection.start = self._vt.ref(start_x, start_y, "viewport")[0]
-        selection.end = self._vt.ref(end_x, end_y, "viewport")[0]
+        selection.start = self._vt.ref(start_x, start_y, "screen")[0]
+        selection.end = self._vt.ref(end_x, end_y, "screen")[0]
         return self._vt._format_sel(selection, unwrap=True)
 
     # Modes.
@@ -348,9 +396,16 @@ class Terminal:
         return 0
 
     @property
-    def sgr_mouse(self) -> bool:
-        """Whether mouse reports use the SGR encoding (mode 1006)."""
-        return self._vt.mode(1006)
+    def mouse_encoding(self) -> str:
+        """The mouse report encoding the program chose: "sgr" (1006), "urxvt" (1015), "utf8" (1005) or "x10".
+
+        When a program sets several of these modes, the first in that order
+        wins, as in xterm.
+        """
+        for mode, encoding in ((1006, "sgr"), (1015, "urxvt"), (1005, "utf8")):
+            if self._vt.mode(mode):
+                return encoding
+        return "x10"
 
     @property
     def focus_events(self) -> bool:
@@ -384,11 +439,17 @@ class Terminal:
         check(lib.ghostty_terminal_get(self._vt._t[0], lib.GHOSTTY_TERMINAL_DATA_TITLE, value), "terminal_get title")
         return _string(value[0])
 
-    def pop_notifications(self) -> list[Notification]:
-        """Return and forget the desktop notifications received since the last call."""
-        notifications = list(self._notifications)
-        self._notifications.clear()
-        return notifications
+    def take_events(self) -> list[TerminalEvent]:
+        """Return the title changes, bells and notifications recorded since the last call, oldest first, and forget them.
+
+        Thread-safe: it needs no session lock, so any thread may drain the
+        events of any session, shown or not. Between two calls, bells count as
+        one event, title changes as one event with the latest title, and at
+        most 100 events are kept.
+        """
+        with self._events_lock:
+            events, self._events = self._events, []
+        return events
 
     # Scrollback.
 
@@ -396,6 +457,20 @@ class Terminal:
     def scrollback_rows(self) -> int:
         """How many lines are stored above the screen."""
         return self._vt.get("scrollback_rows", "size_t")
+
+    @property
+    def viewport_top(self) -> int:
+        """The line number of the viewport's first row, counted from the oldest scrollback line.
+
+        NOTE: when the scrollback is full, libghostty drops its oldest page,
+        and the numbers of the lines kept go down by that page's rows.
+        """
+        return self._scrollbar().offset
+
+    def _scrollbar(self):
+        scrollbar = ffi.new("GhosttyTerminalScrollbar*")
+        check(lib.ghostty_terminal_get(self._vt._t[0], lib.GHOSTTY_TERMINAL_DATA_SCROLLBAR, scrollbar), "scrollbar")
+        return scrollbar
 
     @property
     def scrolled_back(self) -> bool:
@@ -491,6 +566,20 @@ class _RowReader:
         self._columns = ffi.new("uint16_t*")
         self._cells_view = ffi.new("GhosttyCellsView*")
         self._decoded: dict[int, tuple[str, int, bool, int]] = {}
+        self._scrollbar = ffi.new("GhosttyTerminalScrollbar*")
+        self._top = 0
+
+        # Palette entries the program changed with OSC 4 are drawn in its
+        # colours; the others stay indexes, which the view draws in its theme.
+        self._palette = ffi.new("GhosttyColorRgb[256]")
+        check(
+            lib.ghostty_terminal_get(vt._t[0], lib.GHOSTTY_TERMINAL_DATA_COLOR_PALETTE_DEFAULT, self._palette),
+            "palette_default",
+        )
+        self._default_palette = ffi.buffer(self._palette)[:]
+        self._palette_bytes = self._default_palette
+        self._palette_overrides: dict[int, RGB] = {}
+        self._palette_changed = False
 
         self._frame = Frame(0, (), (), None)
         self._next_generation = 0
@@ -501,23 +590,38 @@ class _RowReader:
         weakref.finalize(self, lib.ghostty_render_state_free, state)
 
     def capture(self) -> None:
-        state = self._state[0]
-        check(lib.ghostty_render_state_update(state, self._vt._t[0]), "render_state_update")
+        state, handle = self._state[0], self._vt._t[0]
+        check(lib.ghostty_render_state_update(state, handle), "render_state_update")
         check(lib.ghostty_render_state_get(state, lib.GHOSTTY_RENDER_STATE_DATA_COLS, self._columns), "cols")
+        check(lib.ghostty_terminal_get(handle, lib.GHOSTTY_TERMINAL_DATA_SCROLLBAR, self._scrollbar), "scrollbar")
+        self._top = self._scrollbar.offset
+        check(lib.ghostty_terminal_get(handle, lib.GHOSTTY_TERMINAL_DATA_COLOR_PALETTE, self._palette), "palette")
+        palette = ffi.buffer(self._palette)[:]
+        if palette != self._palette_bytes:
+            self._palette_bytes = palette
+            self._palette_overrides = {
+                index: (color.r, color.g, color.b)
+                for index, color in enumerate(self._palette)
+                if palette[3 * index : 3 * index + 3] != self._default_palette[3 * index : 3 * index + 3]
+            }
+            self._palette_changed = True
 
     def read(self) -> Frame:
         state = self._state[0]
         check(lib.ghostty_render_state_get(state, lib.GHOSTTY_RENDER_STATE_DATA_DIRTY, self._dirty), "dirty")
         cursor = self._read_cursor()
         previous = self._frame
-        if self._dirty[0] == lib.GHOSTTY_RENDER_STATE_DIRTY_FALSE and previous.rows:
-            if cursor != previous.cursor:
-                self._frame = Frame(previous.columns, previous.rows, previous.generations, cursor)
+        palette_changed = self._palette_changed
+        if self._dirty[0] == lib.GHOSTTY_RENDER_STATE_DIRTY_FALSE and previous.rows and not palette_changed:
+            if cursor != previous.cursor or self._top != previous.top:
+                self._frame = Frame(previous.columns, previous.rows, previous.generations, cursor, self._top)
             return self._frame
 
-        full = self._dirty[0] == lib.GHOSTTY_RENDER_STATE_DIRTY_FULL
+        # A palette change recolours cells that libghostty does not mark as dirty.
+        full = self._dirty[0] == lib.GHOSTTY_RENDER_STATE_DIRTY_FULL or palette_changed
+        self._palette_changed = False
         rows, generations = self._read_rows(full, previous)
-        self._frame = Frame(self._columns[0], tuple(rows), tuple(generations), cursor)
+        self._frame = Frame(self._columns[0], tuple(rows), tuple(generations), cursor, self._top)
         check(lib.ghostty_render_state_set(state, lib.GHOSTTY_RENDER_STATE_OPTION_DIRTY, self._clean), "clean")
         return self._frame
 
@@ -590,7 +694,7 @@ class _RowReader:
                 last_style_id = style_id
                 select(cells, x)
                 get(cells, lib.GHOSTTY_RENDER_STATE_ROW_CELLS_DATA_STYLE, self._style)
-                cell_style = _convert_style(self._style)
+                cell_style = _convert_style(self._style, self._palette_overrides)
                 if cell_style != style:
                     if text:
                         spans.append(Span("".join(text), width, style, tuple(text)))
@@ -637,19 +741,20 @@ class _RowReader:
         return "".join(chr(self._grapheme[i]) for i in range(length))
 
 
-def _convert_color(color) -> Color:
+def _convert_color(color, palette_overrides: dict[int, RGB]) -> Color:
     if color.tag == lib.GHOSTTY_STYLE_COLOR_PALETTE:
-        return color.value.palette
+        index = color.value.palette
+        return palette_overrides.get(index, index)
     if color.tag == lib.GHOSTTY_STYLE_COLOR_RGB:
         rgb = color.value.rgb
         return (rgb.r, rgb.g, rgb.b)
     return None
 
 
-def _convert_style(style) -> CellStyle:
+def _convert_style(style, palette_overrides: dict[int, RGB]) -> CellStyle:
     return CellStyle(
-        foreground=_convert_color(style.fg_color),
-        background=_convert_color(style.bg_color),
+        foreground=_convert_color(style.fg_color, palette_overrides),
+        background=_convert_color(style.bg_color, palette_overrides),
         bold=bool(style.bold),
         dim=bool(style.faint),
         italic=bool(style.italic),

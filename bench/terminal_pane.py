@@ -163,7 +163,8 @@ async def key_latency(
     """Time key presses in the one pane the deck shows while background sessions flood output.
 
     The deck shows one terminal pane at a time, so the flooding sessions
-    have no pane: their reader threads parse everything they print.
+    have no pane: their reader threads parse everything they print, within
+    the read budget of sessions no pane shows.
     """
     flood_file = directory / "flood.log"
     flood_file.write_text("".join(build_log_lines(random.Random(5), 20_000)))
@@ -203,14 +204,33 @@ async def key_latency(
                 # through the driver's queue, as this one does.
                 app._driver.send_message(events.Key(character, character))
                 while not pane.render_line(expected_y).text[expected_x:].startswith(character):
+                    if time.perf_counter() - start > KEY_TIMEOUT_SECONDS:
+                        report_lost_key(target, pane, character, expected_x, expected_y)
+                        break
                     await asyncio.sleep(0.0005)
-                samples.append(time.perf_counter() - start)
+                else:
+                    samples.append(time.perf_counter() - start)
                 await asyncio.sleep(0.01)
             flooded = sum(session.bytes_read for session in sessions[1:]) - flood_start
             return samples, int(flooded / (time.perf_counter() - started))
         finally:
             for session in sessions:
                 session.stop()
+
+
+KEY_TIMEOUT_SECONDS = 5.0
+
+
+def report_lost_key(target: Session, pane: TerminalPane, character: str, x: int, y: int) -> None:
+    """Print where a key whose echo never showed went: into the terminal, or nowhere."""
+    with target.lock:
+        row = target.terminal.row_text(y)
+    drawn = pane.render_line(y).text.rstrip()
+    print(
+        f"key {character!r} not drawn at ({x}, {y}) after {KEY_TIMEOUT_SECONDS:.0f} s;"
+        f" terminal row: {row!r}; drawn row: {drawn!r}; pane focused: {pane.has_focus};"
+        f" redraw scheduled: {pane._flush_scheduled}"
+    )
 
 
 def measure_latency(keys: int, flooders: int) -> None:
@@ -305,7 +325,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="idle CPU measuring window in seconds")
     arguments = parser.parse_args()
 
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs,"
+        f" Python {sys.version.split()[0]}, load average {load}"
+    )
     if arguments.measure in ("throughput", "all"):
         measure_throughput(arguments.megabytes, arguments.runs)
     if arguments.measure in ("latency", "all"):

@@ -1,4 +1,4 @@
-"""Key encoding: xterm's bytes without kitty flags, the kitty protocol with them."""
+"""Key encoding: xterm's bytes without kitty flags, the kitty protocol with them; mouse reports."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from agentdeck.keys import (
     KITTY_ALTERNATE_KEYS,
     KITTY_DISAMBIGUATE,
     KITTY_REPORT_EVENTS,
+    MOUSE_ALT,
+    MOUSE_CTRL,
+    MOUSE_MOTION,
+    MOUSE_SHIFT,
+    MOUSE_WHEEL_UP,
     encode_key,
+    encode_mouse,
     encode_paste,
 )
 
@@ -313,3 +319,43 @@ def test_xterm_extra_keys(key: str, expected: bytes) -> None:
 @pytest.mark.parametrize(("key", "expected"), [("f3", b"\x1b[13~"), ("ctrl+f3", b"\x1b[13;5~"), ("f21", b"\x1b[57384u")])
 def test_kitty_function_keys(key: str, expected: bytes) -> None:
     assert encode_key(key, None, kitty_flags=KITTY_DISAMBIGUATE | KITTY_ALL_KEYS_AS_ESCAPES) == expected
+
+
+@pytest.mark.parametrize(
+    ("encoding", "code", "column", "row", "release", "expected"),
+    [
+        ("x10", 0, 1, 1, False, b"\x1b[M !!"),
+        ("x10", 2, 95, 3, False, b"\x1b[M\"\x7f#"),
+        ("x10", 0, 96, 3, False, b"\x1b[M \x80#"),
+        ("x10", 0, 223, 223, False, b"\x1b[M \xff\xff"),
+        ("x10", 0, 224, 3, False, b""),
+        ("x10", 1, 10, 5, True, b"\x1b[M#*%"),
+        ("utf8", 0, 95, 3, False, b"\x1b[M \x7f#"),
+        ("utf8", 0, 96, 3, False, b"\x1b[M \xc2\x80#"),
+        ("utf8", 0, 224, 300, False, b"\x1b[M \xc4\x80\xc5\x8c"),
+        ("utf8", 0, 2015, 1, False, b"\x1b[M \xdf\xbf!"),
+        ("utf8", 0, 2016, 1, False, b""),
+        ("utf8", MOUSE_WHEEL_UP | MOUSE_CTRL, 1, 1, False, b"\x1b[Mp!!"),
+        ("utf8", 2, 10, 5, True, b"\x1b[M#*%"),
+        ("urxvt", 0, 96, 3, False, b"\x1b[32;96;3M"),
+        ("urxvt", 0, 300, 250, False, b"\x1b[32;300;250M"),
+        ("urxvt", 1 | MOUSE_SHIFT, 5, 6, True, b"\x1b[39;5;6M"),
+        ("urxvt", 0 | MOUSE_MOTION, 5, 6, False, b"\x1b[64;5;6M"),
+        ("sgr", 0, 300, 250, False, b"\x1b[<0;300;250M"),
+        ("sgr", 2 | MOUSE_ALT, 300, 250, True, b"\x1b[<10;300;250m"),
+    ],
+)
+def test_mouse_report_encodings(encoding: str, code: int, column: int, row: int, release: bool, expected: bytes) -> None:
+    assert encode_mouse(code, column, row, encoding=encoding, release=release) == expected
+
+
+def test_mouse_utf8_decodes_past_x10_limit() -> None:
+    report = encode_mouse(MOUSE_MOTION, 1000, 400, encoding="utf8")
+    text = report.decode("utf-8")
+    assert text.startswith("\x1b[M")
+    assert [ord(character) - 32 for character in text[3:]] == [MOUSE_MOTION, 1000, 400]
+
+
+def test_mouse_unknown_encoding_rejected() -> None:
+    with pytest.raises(ValueError, match="'dec'"):
+        encode_mouse(0, 1, 1, encoding="dec")

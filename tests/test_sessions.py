@@ -187,3 +187,44 @@ def test_demo_agent_edits_after_yes(tmp_path, sessions):
     wait_for(lambda: "Done." in screen(session))
     assert (tmp_path / "greet.py").read_text() == "print('hi')\n# added by the demo\n"
     assert session.is_alive
+
+
+def test_unshown_session_queues_bell_and_notification(tmp_path, sessions):
+    script = "printf 'hello\\a\\a\\033]777;notify;Build;passed\\033\\\\\\033]9;plain\\007done\\r\\n'; sleep 30"
+    session = make_session(["sh", "-c", script], tmp_path)
+    sessions.append(session)
+    session.start()
+    wait_for(lambda: "done" in screen(session))
+
+    events = session.take_events()
+    assert [(event.kind, event.title, event.body) for event in events] == [
+        ("bell", "", ""),
+        ("notification", "Build", "passed"),
+        ("notification", "", "plain"),
+    ]
+    assert session.take_events() == []
+
+
+def test_unshown_session_keeps_every_byte_and_answers_queries(tmp_path, sessions):
+    # About 3 MB, far more than the PTY buffers, so the reader reads it paced; then a cursor position query.
+    script = (
+        "import os, sys, tty\n"
+        "tty.setraw(0)\n"
+        "for n in range(40000): sys.stdout.write('%070d\\r\\n' % n)\n"
+        "sys.stdout.write('\\x1b[6n'); sys.stdout.flush()\n"
+        "reply = b''\n"
+        "while not reply.endswith(b'R'): reply += os.read(0, 1)\n"
+        "sys.stdout.write('got ' + repr(reply)[2:-1].replace('\\\\x1b', 'ESC') + '\\r\\n'); sys.stdout.flush()\n"
+        "os.read(0, 1)\n"
+    )
+    session = make_session([sys.executable, "-c", script], tmp_path, columns=80, rows=24)
+    sessions.append(session)
+    session.start()
+
+    wait_for(lambda: "got ESC[" in screen(session), timeout=30)
+    assert "got ESC[24;1R" in screen(session)
+    assert session.bytes_read >= 40000 * 72
+    with session.lock:
+        history = session.terminal.history_text()
+    assert "0039999" in history
+    assert "0030000" in history

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from agentdeck.terminal import CellStyle, Terminal
+from agentdeck.terminal import CellStyle, EventKind, Terminal, TerminalEvent
 
 
 def feed(data: bytes | str, columns: int = 80, rows: int = 24) -> Terminal:
@@ -217,7 +217,7 @@ def test_modes_tracked() -> None:
     assert terminal.bracketed_paste
     assert terminal.application_cursor
     assert terminal.mouse_tracking == 1002
-    assert terminal.sgr_mouse
+    assert terminal.mouse_encoding == "sgr"
     assert terminal.synchronized_output
     assert terminal.focus_events
     terminal.feed(b"\x1b[?2026l")
@@ -229,7 +229,7 @@ def test_reset_input_modes_drops_mouse_paste_and_kitty() -> None:
     terminal.feed(b"\x1b[?1000h\x1b[?1003h\x1b[?1006h\x1b[?2004h\x1b[>1u\x1b[?1049h\x1b[>3u")
     terminal.reset_input_modes()
     assert terminal.mouse_tracking == 0
-    assert not terminal.sgr_mouse
+    assert terminal.mouse_encoding == "x10"
     assert not terminal.bracketed_paste
     assert terminal.kitty_flags == 0
     terminal.feed(b"\x1b[?1049l")
@@ -240,9 +240,60 @@ def test_title_bell_and_notifications() -> None:
     terminal = feed(b"\x1b]0;agent title\x07\x07\x1b]9;done\x07\x1b]777;notify;Build;passed\x1b\\")
     assert terminal.title == "agent title"
     assert terminal.bell_count == 1
-    notifications = terminal.pop_notifications()
-    assert [(item.title, item.body) for item in notifications] == [("", "done"), ("Build", "passed")]
-    assert terminal.pop_notifications() == []
+    assert terminal.take_events() == [
+        TerminalEvent(EventKind.BELL),
+        TerminalEvent(EventKind.NOTIFICATION, "", "done"),
+        TerminalEvent(EventKind.NOTIFICATION, "Build", "passed"),
+        TerminalEvent(EventKind.TITLE, "agent title"),
+    ]
+    assert terminal.take_events() == []
+
+
+def test_events_coalesce_bells_and_titles() -> None:
+    terminal = Terminal()
+    terminal.feed(b"\x07\x1b]2;one\x07")
+    terminal.feed(b"\x07\x07\x1b]2;two\x07\x07")
+    assert terminal.take_events() == [TerminalEvent(EventKind.BELL), TerminalEvent(EventKind.TITLE, "two")]
+    assert terminal.bell_count == 4
+
+    terminal.feed(b"\x07")
+    assert terminal.take_events() == [TerminalEvent(EventKind.BELL)]
+
+
+def test_events_keep_newest_hundred() -> None:
+    terminal = Terminal()
+    terminal.feed(b"".join(b"\x1b]9;note %d\x07" % number for number in range(150)))
+    events = terminal.take_events()
+    assert len(events) == 100
+    assert events[0].body == "note 50"
+    assert events[-1].body == "note 149"
+
+
+def test_mouse_encoding_priority() -> None:
+    terminal = Terminal()
+    assert terminal.mouse_encoding == "x10"
+    terminal.feed(b"\x1b[?1005h")
+    assert terminal.mouse_encoding == "utf8"
+    terminal.feed(b"\x1b[?1015h")
+    assert terminal.mouse_encoding == "urxvt"
+    terminal.feed(b"\x1b[?1006h")
+    assert terminal.mouse_encoding == "sgr"
+    terminal.feed(b"\x1b[?1006l\x1b[?1015l")
+    assert terminal.mouse_encoding == "utf8"
+
+
+def test_osc4_palette_change_drawn_and_reported() -> None:
+    terminal = feed(b"\x1b[31mred\x1b[0m \x1b[48;5;200m \x1b[0m")
+    assert terminal.render().rows[0][0].style.foreground == 1
+
+    replies = terminal.feed(b"\x1b]4;1;rgb:12/34/56\x07\x1b]4;200;#abcdef\x07\x1b]4;1;?\x07")
+    assert replies == b"\x1b]4;1;rgb:1212/3434/5656\x07"
+    spans = terminal.render().rows[0]
+    assert spans[0].style.foreground == (0x12, 0x34, 0x56)
+    assert [span.style.background for span in spans if span.text == " "] == [None, (0xAB, 0xCD, 0xEF)]
+
+    terminal.feed(b"\x1b]104;1\x07")
+    assert terminal.render().rows[0][0].style.foreground == 1
 
 
 def test_version_increases_on_change() -> None:
@@ -306,8 +357,19 @@ def test_scrollback_keeps_ten_thousand_lines() -> None:
     assert "line-1999" in history
 
 
-def test_selection_text_reads_viewport() -> None:
+def test_selection_text_reads_lines() -> None:
     terminal = feed("first line\r\nsecond 中文 line\r\nthird", columns=20, rows=3)
     assert terminal.selection_text((6, 0), (8, 1)) == "line\nsecond 中"
     assert terminal.selection_text((8, 1), (6, 0)) == "line\nsecond 中"
     assert terminal.selection_text((0, 2), (99, 2)) == "third"
+
+
+def test_selection_lines_count_from_oldest_scrollback() -> None:
+    terminal = feed(b"".join(b"line %d\r\n" % number for number in range(30)), columns=20, rows=5)
+    assert terminal.viewport_top == 26
+    assert terminal.selection_text((0, 3), (99, 4)) == "line 3\nline 4"
+
+    terminal.scroll_viewport(-10)
+    assert terminal.viewport_top == 16
+    assert terminal.render().top == 16
+    assert terminal.selection_text((0, 3), (99, 4)) == "line 3\nline 4"

@@ -194,7 +194,6 @@ class EventApp(App[None]):
     def __init__(self) -> None:
         super().__init__()
         self.titles: list[str] = []
-        self.notified: list[tuple[str, str, str]] = []
         self.copied: list[str] = []
         self.clipboard_writes: list[str] = []
 
@@ -208,9 +207,6 @@ class EventApp(App[None]):
     def on_terminal_pane_title_changed(self, message: TerminalPane.TitleChanged) -> None:
         self.titles.append(message.title)
 
-    def on_terminal_pane_notified(self, message: TerminalPane.Notified) -> None:
-        self.notified.append((message.kind, message.title, message.body))
-
     def on_terminal_pane_copied(self, message: TerminalPane.Copied) -> None:
         self.copied.append(message.text)
 
@@ -223,13 +219,13 @@ def start_cat(tmp_path: Path, script: str, name: str = "pane", start: bool = Tru
     return session
 
 
-async def test_title_bell_and_notifications_posted(tmp_path: Path) -> None:
+async def test_title_posted_and_events_left_queued(tmp_path: Path) -> None:
     script = (
         "import os, sys, time\n"
         "sys.stdout.write('\\x1b]2;build running\\x07ready\\r\\n')\n"
         "sys.stdout.flush()\n"
         "time.sleep(0.3)\n"
-        "sys.stdout.write('\\x07\\x07\\x1b]9;tests passed\\x07\\x1b]777;notify;Deck;merge done\\x1b\\\\')\n"
+        "sys.stdout.write('\\x07\\x07\\x1b]9;tests passed\\x07\\x1b]777;notify;Deck;merge done\\x1b\\\\done\\r\\n')\n"
         "sys.stdout.flush()\n"
     )
     app = EventApp()
@@ -237,11 +233,18 @@ async def test_title_bell_and_notifications_posted(tmp_path: Path) -> None:
     try:
         async with app.run_test(size=(100, 30)) as pilot:
             # Attached first, so that the title set at start-up is a change the pane sees.
-            app.query_one(TerminalPane).attach(session)
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
             session.start()
-            await wait_for(pilot, lambda: len(app.notified) >= 3)
+            await wait_for(pilot, lambda: any("done" in pane.render_line(y).text for y in range(3)))
             assert app.titles == ["build running"]
-            assert app.notified == [("bell", "", ""), ("notification", "", "tests passed"), ("notification", "Deck", "merge done")]
+            # The pane drains nothing: the deck takes every session's events.
+            assert [(event.kind, event.title, event.body) for event in session.take_events()] == [
+                ("title", "build running", ""),
+                ("bell", "", ""),
+                ("notification", "", "tests passed"),
+                ("notification", "Deck", "merge done"),
+            ]
     finally:
         session.stop()
 
@@ -370,5 +373,83 @@ async def test_kitty_flags_change_key_encoding(tmp_path: Path) -> None:
 
             await pilot.press("shift+enter")
             await wait_for(pilot, lambda: "GOT b'\\x1b[13;2u'" in screen_text(session))
+    finally:
+        session.stop()
+
+
+def reversed_text(pane: TerminalPane, y: int) -> str:
+    return "".join(segment.text for segment in pane.render_line(y) if segment.style is not None and segment.style.reverse)
+
+
+def row_starting(pane: TerminalPane, text: str) -> int:
+    rows = [y for y in range(pane.size.height) if pane.render_line(y).text.startswith(text)]
+    assert len(rows) == 1, f"{text!r} is drawn on rows {rows}"
+    return rows[0]
+
+
+async def test_selection_follows_output_and_scrollback(tmp_path: Path) -> None:
+    script = "import os\nfor n in range(60): print('line', n)\n"
+    session = start_cat(tmp_path, script, "follow")
+    app = EventApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            await wait_for(pilot, lambda: "line 59" in screen_text(session))
+            await pilot.pause(0.1)
+
+            y = row_starting(pane, "line 50")
+            await pilot.mouse_down(TerminalPane, offset=(0, y))
+            await pilot.hover(TerminalPane, offset=(6, y))
+            await pilot.mouse_up(TerminalPane, offset=(6, y))
+            await pilot.pause()
+            assert app.copied == ["line 50"]
+            assert reversed_text(pane, y) == "line 50"
+
+            # cat and the PTY's echo print each typed line twice, so the view moves up 4 rows.
+            session.write(b"next one\r")
+            session.write(b"next two\r")
+            await wait_for(pilot, lambda: screen_text(session).count("next two") == 2)
+            await pilot.pause(0.1)
+            moved = row_starting(pane, "line 50")
+            assert moved == y - 4
+            assert reversed_text(pane, moved) == "line 50"
+            # The cursor is a reversed blank, so only rows with reversed text count.
+            assert [row for row in range(pane.size.height) if reversed_text(pane, row).strip()] == [moved]
+            assert pane.selected_text == "line 50"
+
+            pane.post_message(events.MouseScrollUp(pane, 5, 5, 0, -1, 0, False, False, False))
+            await pilot.pause()
+            browsed = row_starting(pane, "line 50")
+            assert browsed == moved + 3
+            assert reversed_text(pane, browsed) == "line 50"
+            assert pane.selected_text == "line 50"
+    finally:
+        session.stop()
+
+
+async def test_mouse_reports_use_program_encoding(tmp_path: Path) -> None:
+    # The program turns on button tracking and the urxvt form, then logs the raw bytes it reads.
+    script = (
+        "import os, sys, tty\n"
+        "tty.setraw(0)\n"
+        "sys.stdout.write('\\x1b[?1000h\\x1b[?1015hready\\r\\n')\n"
+        "sys.stdout.flush()\n"
+        "while True:\n"
+        "    data = os.read(0, 100)\n"
+        "    sys.stdout.write(repr(data) + '\\r\\n')\n"
+        "    sys.stdout.flush()\n"
+    )
+    session = Session("mouse", [sys.executable, "-c", script], tmp_path, {"PATH": "/usr/bin:/bin"}, 100, 30)
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.query_one(TerminalPane)
+            pane.attach(session)
+            session.start()
+            await wait_for(pilot, lambda: "ready" in screen_text(session))
+            await pilot.click(TerminalPane, offset=(99, 3))
+            await wait_for(pilot, lambda: "[35;100;4M" in screen_text(session))
+            assert "[32;100;4M" in screen_text(session)
     finally:
         session.stop()

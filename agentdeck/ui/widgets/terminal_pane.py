@@ -6,12 +6,19 @@ loop, so a burst of output costs one screen read however many chunks it came
 in. Rows are cached as strips per row generation, and only rows whose
 generation changed are refreshed.
 
-Title changes, bells and desktop notifications of the attached session are
-posted as ``TitleChanged`` and ``Notified`` messages when the pane redraws.
+Title changes of the attached session are posted as ``TitleChanged``
+messages when the pane redraws. Bells and desktop notifications are not
+posted here: every session queues them, shown or not, and the deck drains
+them with ``Session.take_events``.
+
+A mouse selection is kept in line numbers counted from the oldest scrollback
+line, so it stays on its text while output or scrollback browsing moves the
+view.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -27,7 +34,17 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from agentdeck.keys import encode_key, encode_paste
+from agentdeck.keys import (
+    MOUSE_ALT,
+    MOUSE_CTRL,
+    MOUSE_MOTION,
+    MOUSE_SHIFT,
+    MOUSE_WHEEL_DOWN,
+    MOUSE_WHEEL_UP,
+    encode_key,
+    encode_mouse,
+    encode_paste,
+)
 from agentdeck.terminal import CellStyle, Color, Frame, Row, Terminal
 
 log = logging.getLogger(__name__)
@@ -113,16 +130,6 @@ class TerminalPane(Widget, can_focus=True):
             self.session = session
             self.title = title
 
-    class Notified(Message):
-        """The program rang the bell (``kind`` "bell") or sent a desktop notification (OSC 9 or OSC 777)."""
-
-        def __init__(self, session: PaneSession, kind: str, title: str = "", body: str = "") -> None:
-            super().__init__()
-            self.session = session
-            self.kind = kind
-            self.title = title
-            self.body = body
-
     class Copied(Message):
         """The user selected text with the mouse and it was copied to the clipboard."""
 
@@ -141,8 +148,8 @@ class TerminalPane(Widget, can_focus=True):
         self._sync_since: float | None = None
         self._hint = NO_SESSION_HINT
         self._title = ""
-        self._bell_count = 0
         self._read_seconds = 0.0
+        # Cells as (column, line), lines counted from the oldest scrollback line.
         self._selection_anchor: tuple[int, int] | None = None
         self._selection_end: tuple[int, int] | None = None
         self._selecting = False
@@ -177,10 +184,8 @@ class TerminalPane(Widget, can_focus=True):
         self._clear_selection()
         if session is not None:
             with session.lock:
-                # Only events that arrive while the session is shown are posted.
+                # Only title changes made while the session is shown are posted.
                 self._title = session.terminal.title
-                self._bell_count = session.terminal.bell_count
-                session.terminal.pop_notifications()
             session.add_output_listener(self._on_output)
             if self.size.width > 0 and self.size.height > 0:
                 session.resize(*self.terminal_size)
@@ -219,20 +224,27 @@ class TerminalPane(Widget, can_focus=True):
         interval = max(FRAME_SECONDS, READ_COST_FACTOR * self._read_seconds)
         delay = self._last_flush + interval - time.monotonic()
         if delay > 0:
-            self.set_timer(delay, self._flush)
+            self._flush_later(delay)
         else:
             self._flush()
+
+    def _flush_later(self, delay: float) -> None:
+        # Not set_timer: Textual's one-shot timer skips its only tick if the
+        # delay has passed when its task first reads the clock, which happens
+        # under load. The flush would stay marked as scheduled, and the pane
+        # would never redraw again.
+        asyncio.get_running_loop().call_later(delay, self._flush)
 
     def _flush(self) -> None:
         with self._schedule_lock:
             self._flush_scheduled = False
         session = self._session
-        if session is None:
+        if session is None or not self.is_attached:
             return
 
         with session.lock:
             holding = session.terminal.synchronized_output
-        self._post_terminal_events(session)
+        self._post_title_change(session)
         now = time.monotonic()
         if holding:
             if self._sync_since is None:
@@ -242,7 +254,7 @@ class TerminalPane(Widget, can_focus=True):
                 # With the flag set, output until then schedules nothing more.
                 with self._schedule_lock:
                     self._flush_scheduled = True
-                self.set_timer(FRAME_SECONDS, self._flush)
+                self._flush_later(FRAME_SECONDS)
                 return
         self._sync_since = None
         self._last_flush = now
@@ -251,21 +263,14 @@ class TerminalPane(Widget, can_focus=True):
         frame = self._read_frame()
         self._refresh_changed_rows(previous, frame)
 
-    def _post_terminal_events(self, session: PaneSession) -> None:
+    def _post_title_change(self, session: PaneSession) -> None:
+        # The title is compared rather than taken from the session's events,
+        # which the deck drains for every session.
         with session.lock:
-            terminal = session.terminal
-            title = terminal.title
-            bells = terminal.bell_count - self._bell_count
-            self._bell_count = terminal.bell_count
-            notifications = terminal.pop_notifications()
+            title = session.terminal.title
         if title != self._title:
             self._title = title
             self.post_message(self.TitleChanged(session, title))
-        if bells > 0:
-            # A burst of bells within one frame is one event.
-            self.post_message(self.Notified(session, "bell"))
-        for notification in notifications:
-            self.post_message(self.Notified(session, "notification", notification.title, notification.body))
 
     def _read_frame(self) -> Frame | None:
         session = self._session
@@ -282,6 +287,10 @@ class TerminalPane(Widget, can_focus=True):
 
     def _refresh_changed_rows(self, previous: Frame | None, frame: Frame | None) -> None:
         if previous is None or frame is None or len(previous.rows) != len(frame.rows):
+            self.refresh()
+            return
+        if previous.top != frame.top and self._selection_bounds() is not None:
+            # The selection moves with its lines, across rows whose text did not change.
             self.refresh()
             return
         changed = {y for y, (old, new) in enumerate(zip(previous.generations, frame.generations)) if old != new}
@@ -309,7 +318,7 @@ class TerminalPane(Widget, can_focus=True):
         cursor_x = -1
         if self.has_focus and frame.cursor is not None and frame.cursor[1] == y:
             cursor_x = frame.cursor[0]
-        selected = self._selected_columns(y, width)
+        selected = self._selected_columns(frame.top + y, width)
         key = (frame.generations[y], width, cursor_x, base, selected)
         strip = self._strips.get(key)
         if strip is None:
@@ -321,16 +330,16 @@ class TerminalPane(Widget, can_focus=True):
 
     # Selection.
 
-    def _selected_columns(self, y: int, width: int) -> tuple[int, int] | None:
-        """Return the selected [start, end) columns of row ``y``, or None."""
+    def _selected_columns(self, line: int, width: int) -> tuple[int, int] | None:
+        """Return the selected [start, end) columns of ``line`` (counted from the oldest scrollback line), or None."""
         bounds = self._selection_bounds()
         if bounds is None:
             return None
-        (start_x, start_y), (end_x, end_y) = bounds
-        if not start_y <= y <= end_y:
+        (start_x, start_line), (end_x, end_line) = bounds
+        if not start_line <= line <= end_line:
             return None
-        first = start_x if y == start_y else 0
-        last = end_x + 1 if y == end_y else width
+        first = start_x if line == start_line else 0
+        last = end_x + 1 if line == end_line else width
         return (first, min(last, width)) if first < last else None
 
     def _selection_bounds(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -367,8 +376,16 @@ class TerminalPane(Widget, can_focus=True):
         return not tracking or event.shift
 
     def _cell_at(self, event: events.MouseEvent) -> tuple[int, int]:
+        """Return the (column, line) under the mouse, the line counted from the oldest scrollback line."""
         width, height = self.size
-        return (min(max(event.x, 0), max(width - 1, 0)), min(max(event.y, 0), max(height - 1, 0)))
+        column = min(max(event.x, 0), max(width - 1, 0))
+        row = min(max(event.y, 0), max(height - 1, 0))
+        session = self._session
+        if session is None:
+            return (column, row)
+        with session.lock:
+            top = session.terminal.viewport_top
+        return (column, top + row)
 
     def _render_hint(self, y: int, width: int, base: Style) -> Strip:
         if y != self.size.height // 2:
@@ -466,26 +483,17 @@ class TerminalPane(Widget, can_focus=True):
             return None
         with session.lock:
             tracking = session.terminal.mouse_tracking
-            sgr = session.terminal.sgr_mouse
+            encoding = session.terminal.mouse_encoding
         if not tracking:
             return None
-        modifiers = 0
+        code = button
         if event.shift:
-            modifiers |= 4
+            code |= MOUSE_SHIFT
         if event.meta:
-            modifiers |= 8
+            code |= MOUSE_ALT
         if event.ctrl:
-            modifiers |= 16
-        code = button | modifiers
-        column, row = event.x + 1, event.y + 1
-        if sgr:
-            return f"\x1b[<{code};{column};{row}{'m' if release else 'M'}".encode()
-        if column > 223 or row > 223:
-            # The X10 encoding has one byte per coordinate and cannot go further.
-            return b""
-        if release:
-            code = 3 | modifiers
-        return bytes([0x1B, 0x5B, 0x4D, 32 + code, 32 + column, 32 + row])
+            code |= MOUSE_CTRL
+        return encode_mouse(code, event.x + 1, event.y + 1, encoding=encoding, release=release)
 
     def _send_mouse(self, event: events.MouseEvent, button: int, release: bool = False) -> bool:
         report = self._mouse_report(button, event, release)
@@ -497,12 +505,12 @@ class TerminalPane(Widget, can_focus=True):
         return True
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if not self._send_mouse(event, 64):
+        if not self._send_mouse(event, MOUSE_WHEEL_UP):
             self._scroll_back(-WHEEL_LINES)
             event.stop()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if not self._send_mouse(event, 65):
+        if not self._send_mouse(event, MOUSE_WHEEL_DOWN):
             self._scroll_back(WHEEL_LINES)
             event.stop()
 
@@ -548,7 +556,7 @@ class TerminalPane(Widget, can_focus=True):
         pressed = event.button != 0
         if tracking == 1003 or (tracking == 1002 and pressed):
             button = _button_code(event.button) if pressed else 3
-            self._send_mouse(event, button | 32)
+            self._send_mouse(event, button | MOUSE_MOTION)
 
     def _scroll_back(self, delta: int) -> None:
         session = self._session
