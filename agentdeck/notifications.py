@@ -1,10 +1,12 @@
-"""Notifications outside the deck: escape sequences for the outer terminal and desktop pop-ups."""
+"""Notifications: escape sequences for the outer terminal, desktop pop-ups, and which agent events to relay."""
 
 from __future__ import annotations
 
 import logging
 import shutil
 import subprocess
+
+from agentdeck.terminal import EventKind, TerminalEvent
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +48,51 @@ def desktop_notification(title: str, body: str) -> bool:
         log.warning("notify-send failed: %s", error)
         return False
     return True
+
+
+RELAY_QUIET_SECONDS = 10.0
+"""The same bell or message from one task is relayed at most once in this many seconds."""
+
+
+class ProgramEventRelay:
+    """Choose which of an agent's own bells and desktop notifications reach the user.
+
+    Agents ring the bell or send OSC 9 / OSC 777 notifications when they need
+    attention, often at the moment their status turns waiting or idle, which
+    the deck announces already. The relay drops a bell that comes with such an
+    announcement, drops events of the terminal the user is typing in, and
+    repeats the same text from one task at most once per quiet period.
+    """
+
+    def __init__(self, quiet_seconds: float = RELAY_QUIET_SECONDS) -> None:
+        self.quiet_seconds = quiet_seconds
+        self._last_relayed: dict[tuple[str, str], float] = {}
+
+    def relay(
+        self, task_id: str, events: list[TerminalEvent], *, announced: bool, typing_here: bool, now: float
+    ) -> list[str]:
+        """Return the texts to show for *events* of task *task_id*, such as ``rang the bell``.
+
+        *announced* is whether the deck announced a status change of this
+        task in the same refresh; *typing_here* whether the user's keys go to
+        this task's terminal right now.
+        """
+        texts: list[str] = []
+        for event in events:
+            if event.kind is EventKind.TITLE or typing_here:
+                continue
+            if event.kind is EventKind.BELL:
+                if announced:
+                    continue
+                text = "rang the bell"
+            else:
+                message = ": ".join(part for part in (event.title.strip(), event.body.strip()) if part)
+                if not message:
+                    continue
+                text = f"says: {message}"
+            key = (task_id, text)
+            if now - self._last_relayed.get(key, float("-inf")) < self.quiet_seconds:
+                continue
+            self._last_relayed[key] = now
+            texts.append(text)
+        return texts

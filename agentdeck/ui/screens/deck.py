@@ -14,8 +14,9 @@ from textual.widgets import DataTable, Footer, Header
 
 from agentdeck.deck import Deck
 from agentdeck.errors import AgentdeckError, TaskError
-from agentdeck.notifications import desktop_notification, terminal_notification
+from agentdeck.notifications import ProgramEventRelay, desktop_notification, terminal_notification
 from agentdeck.tasks import SessionStatus, Task
+from agentdeck.terminal import TerminalEvent
 from agentdeck.ui.bindings import DECK_BINDINGS
 from agentdeck.ui.screens.confirm import ConfirmScreen
 from agentdeck.ui.screens.help import HelpScreen
@@ -72,6 +73,8 @@ class DeckScreen(Screen[None]):
         self.deck = deck
         self.clock = time.time
         """Wall clock for elapsed times; tests replace it to get stable screenshots."""
+        self.relay = ProgramEventRelay()
+        """The filter that decides which of the agents' own bells and notifications reach the user."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,23 +120,50 @@ class DeckScreen(Screen[None]):
             pane.attach(None)
             pane.border_title = "Terminal"
             return
-        pane.attach(self.deck.session(task.id), hint=f"The agent of “{task.title}” is not running. Press r to start it.")
-        pane.border_title = f"{task.title} · {task.branch}"
+        session = self.deck.session(task.id)
+        pane.attach(session, hint=f"The agent of “{task.title}” is not running. Press r to start it.")
+        program_title = ""
+        if session is not None:
+            with session.lock:
+                program_title = session.terminal.title
+        self._set_pane_title(task, program_title)
         self._update_pane_hint()
+
+    def _set_pane_title(self, task: Task, program_title: str) -> None:
+        """Title the pane with the task and branch, and the window title the agent set, if any."""
+        program_title = " ".join(program_title.split())
+        suffix = f" · {program_title}" if program_title and program_title != task.title else ""
+        self.terminal.border_title = f"{task.title} · {task.branch}{suffix}"
 
     @work(thread=True, exclusive=True, group="statuses")
     def refresh_statuses(self) -> None:
         # Reading every screen, polling hook files and saving the state file are too slow
         # for the event loop, so they run here and only the results go back to the UI.
         changes = self.deck.refresh_statuses_with_previous()
-        self.app.call_from_thread(self._show_statuses, changes)
+        # Every session's bells and notifications, shown in the pane or not.
+        program_events: list[tuple[Task, list[TerminalEvent]]] = []
+        for task in self.deck.tasks:
+            session = self.deck.session(task.id)
+            events = session.take_events() if session is not None else []
+            if events:
+                program_events.append((task, events))
+        self.app.call_from_thread(self._show_statuses, changes, program_events)
 
-    def _show_statuses(self, changes: list[tuple[Task, SessionStatus]]) -> None:
+    def _show_statuses(
+        self, changes: list[tuple[Task, SessionStatus]], program_events: list[tuple[Task, list[TerminalEvent]]] = ()
+    ) -> None:
+        announced: set[str] = set()
         for task, previous in changes:
             event = notification_for(previous, task.status)
             if event is not None:
                 text, severity = event
                 self.announce(task, text, severity)
+                announced.add(task.id)
+        typing_to = self.terminal.session if self.terminal.has_focus else None
+        for task, events in program_events:
+            typing_here = typing_to is not None and typing_to is self.deck.session(task.id)
+            for text in self.relay.relay(task.id, events, announced=task.id in announced, typing_here=typing_here, now=time.monotonic()):
+                self.announce(task, text, "information")
         self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
 
     def announce(self, task: Task, text: str, severity: str) -> None:
@@ -160,6 +190,11 @@ class DeckScreen(Screen[None]):
 
     def on_terminal_pane_leave_requested(self, event: TerminalPane.LeaveRequested) -> None:
         self.task_list.focus()
+
+    def on_terminal_pane_title_changed(self, event: TerminalPane.TitleChanged) -> None:
+        task = self.selected_task()
+        if task is not None and event.session is self.deck.session(task.id):
+            self._set_pane_title(task, event.title)
 
     def on_descendant_focus(self, event) -> None:
         self._update_pane_hint()
