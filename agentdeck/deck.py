@@ -363,15 +363,26 @@ class Deck:
 
     # -- review ---------------------------------------------------------------------------
 
-    def review(self, task_id: str, ignore_whitespace: bool = False) -> review_module.Review:
-        """Compute the task's changes against the merge-base with its base branch; slow, so call it from a worker."""
+    def review(self, task_id: str, ignore_whitespace: bool = False, lazy_hunks: bool = False) -> review_module.Review:
+        """Compute the task's changes against the merge-base with its base branch; slow, so call it from a worker.
+
+        With *lazy_hunks*, patches are parsed file by file on use, with
+        :func:`agentdeck.review.load_hunks`.
+        """
         task = self.task(task_id)
-        return review_module.compute_review(Path(task.worktree), task.branch, task.base_branch, ignore_whitespace=ignore_whitespace)
+        return review_module.compute_review(
+            Path(task.worktree), task.branch, task.base_branch, ignore_whitespace=ignore_whitespace, lazy_hunks=lazy_hunks
+        )
 
     def review_fingerprint(self, task_id: str) -> str:
         """Return a value that changes whenever the task's review would; hashes the worktree, so call it from a worker."""
         task = self.task(task_id)
         return review_module.review_fingerprint(Path(task.worktree), task.branch, task.base_branch)
+
+    def review_watch(self, task_id: str) -> review_module.ReviewWatch:
+        """Return the task's watch, whose fingerprint hashes the worktree only after its files' stat data changed."""
+        task = self.task(task_id)
+        return review_module.watch_for(Path(task.worktree), task.branch, task.base_branch)
 
     @property
     def review_store(self) -> ReviewStore:

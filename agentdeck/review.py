@@ -2,10 +2,11 @@
 
 A review covers the commits on the task's branch since the merge-base with the
 base branch, plus everything uncommitted or untracked (but not ignored) in the
-task's worktree. The working directory is captured by loading the worktree's
-index into memory, adding every file to that copy and writing it out as a tree
-object. The index file itself is never written, so reviewing a task cannot
-disturb an agent that is staging changes in the same worktree at that moment.
+task's worktree. The working directory is captured by staging every file
+with ``git add -A`` into a scratch copy of the worktree's index and writing
+that as a tree object (without git, libgit2 does the same in memory). The
+index file itself is never written, so reviewing a task cannot disturb an
+agent that is staging changes in the same worktree at that moment.
 
 The merge-base tree is then compared with that snapshot by ``git diff -M -C
 --raw -p``, so statuses, rename and copy pairs and line counts are git's own.
@@ -22,8 +23,11 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -158,6 +162,8 @@ class FileChange:
     """Bytes of the old blob; filled in for binary files only."""
     new_size: int = 0
     """Bytes of the new blob; filled in for binary files only."""
+    patch: bytes = field(default=b"", repr=False)
+    """The patch text while :attr:`hunks` is not parsed yet (see :func:`load_hunks`); empty once parsed."""
 
     @property
     def mode_changed(self) -> bool:
@@ -241,7 +247,9 @@ def entry_kind(mode: int | None) -> str:
     return "file"
 
 
-def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whitespace: bool = False) -> Review:
+def compute_review(
+    worktree: Path, branch: str, base_branch: str, *, ignore_whitespace: bool = False, lazy_hunks: bool = False
+) -> Review:
     """Compute the changes of *branch* and its *worktree* against the merge-base with *base_branch*.
 
     With *ignore_whitespace*, lines that differ only in whitespace count as
@@ -249,6 +257,15 @@ def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whit
     snapshot is diffed by ``git diff -M -C``, so statuses, rename and copy
     pairs and line counts are exactly git's. Without it libgit2 diffs, and its
     inexact rename and copy pairing can differ from git's.
+
+    With git, the worktree's snapshot comes from the shared watch of
+    :func:`watch_for`, so a worktree whose stat data did not change since its
+    last check is not hashed again.
+
+    With *lazy_hunks*, each file keeps its patch text and its line counts
+    come from counting lines in that text, so a caller parses only the files
+    it shows, with :func:`load_hunks`. Parsing is the slow part of a big
+    review, because Python takes longer to parse a patch than git takes to produce it.
 
     Raises:
         ReviewError: the worktree cannot be opened, is not on *branch*, a
@@ -258,12 +275,10 @@ def compute_review(worktree: Path, branch: str, base_branch: str, *, ignore_whit
     git = shutil.which("git")
     if git is not None:
         repo = _open_worktree(worktree)
-        merge_base = _merge_base(repo, worktree, branch, base_branch)
-        try:
-            snapshot = str(_snapshot_working_tree(repo).id)
-        except pygit2.GitError as error:
-            raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
-        files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace)
+        # The deck's line counts poll the same watch, so a worktree unchanged
+        # since that poll is not hashed again here.
+        merge_base, snapshot = watch_for(worktree, branch, base_branch).fingerprint().split(":")
+        files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace, lazy_hunks)
     else:
         files, merge_base, snapshot = _changes_from_libgit2(worktree, branch, base_branch, ignore_whitespace)
     files = _split_unrelated_empty_renames(files)
@@ -325,24 +340,163 @@ def review_fingerprint(worktree: Path, branch: str, base_branch: str) -> str:
     """
     repo = _open_worktree(worktree)
     merge_base = _merge_base(repo, worktree, branch, base_branch)
+    return f"{merge_base}:{_snapshot_tree_id(repo, worktree)}"
+
+
+RACY_MARGIN_NS = 2_000_000_000
+"""The time before a check within which a file's modification time proves nothing.
+
+A file system keeps modification times at some granularity (a few
+milliseconds on ext4, two seconds on FAT), so a second write within the same
+tick leaves the time unchanged. A file modified this close to the last check
+is therefore hashed again, as git does with "racily clean" index entries.
+"""
+
+
+class ReviewWatch:
+    """Tells whether a task's review may have changed, hashing the worktree only when its stat data moved.
+
+    :meth:`fingerprint` returns what :func:`review_fingerprint` returns. It
+    first compares a signature with the one of the last check. The signature
+    holds the tips of the branch and the base branch, the worktree's index
+    file, and the path, size, modification time and inode of every file that
+    libgit2's status reports as changed against HEAD or untracked. Status itself finds edits
+    of the other files by their stat data against the index, with git's own
+    rule for racily clean entries. Only when the signature differs, or a
+    file's modification time is within :data:`RACY_MARGIN_NS` of the last
+    check, is the worktree snapshotted and hashed again. Neither step writes
+    the index file.
+
+    NOTE: like git's own index, this trusts stat data older than the margin.
+    An edit that leaves size, modification time and inode as they were (a
+    tool that copies times back, say) shows only with the next other change.
+    """
+
+    def __init__(self, worktree: Path, branch: str, base_branch: str) -> None:
+        self.worktree = worktree
+        self.branch = branch
+        self.base_branch = base_branch
+        self.snapshots = 0
+        """How many times the worktree was hashed; for tests and benchmarks."""
+        self._lock = threading.Lock()
+        self._signature: tuple[object, ...] | None = None
+        self._checked_at = 0
+        self._fingerprint = ""
+
+    def fingerprint(self) -> str:
+        """Return the review's fingerprint, reusing the last one when nothing changed. Call it from a worker.
+
+        Raises:
+            ReviewError: as for :func:`compute_review`.
+        """
+        requested_at = time.time_ns()
+        with self._lock:
+            if self._signature is not None and self._checked_at >= requested_at:
+                # Another thread checked after this call began, so its result is at least as new.
+                return self._fingerprint
+            repo = _open_worktree(self.worktree)
+            checked_at = time.time_ns()
+            signature = self._stat_signature(repo)
+            if signature == self._signature and not _modified_since(signature, self._checked_at - RACY_MARGIN_NS):
+                return self._fingerprint
+
+            merge_base = _merge_base(repo, self.worktree, self.branch, self.base_branch)
+            snapshot = _snapshot_tree_id(repo, self.worktree)
+            self.snapshots += 1
+            self._signature = signature
+            self._checked_at = checked_at
+            self._fingerprint = f"{merge_base}:{snapshot}"
+            return self._fingerprint
+
+    def _stat_signature(self, repo: pygit2.Repository) -> tuple[object, ...]:
+        head = None if repo.head_is_unborn else (repo.head.name, str(repo.head.target))
+        base = repo.branches.local.get(self.base_branch)
+        try:
+            status = repo.status(untracked_files="all", ignored=False)
+        except pygit2.GitError as error:
+            raise ReviewError(f"{self.worktree}: could not read the status of the worktree: {error}; check it with `git status`") from error
+        files = tuple(sorted((path, flags, _stat_key(self.worktree / path)) for path, flags in status.items()))
+        return (head, None if base is None else str(base.target), _stat_key(Path(repo.path) / "index"), files)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    """Return (size, mtime_ns, inode) of *path* itself (a symlink is not followed), or None when it is missing."""
     try:
-        snapshot = _snapshot_working_tree(repo)
-    except pygit2.GitError as error:
-        raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
-    return f"{merge_base}:{snapshot.id}"
+        stat = path.lstat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _modified_since(signature: tuple[object, ...], since_ns: int) -> bool:
+    _, _, index, files = signature
+    keys = [index, *(key for _, _, key in files)]
+    return any(key is not None and key[1] >= since_ns for key in keys)
+
+
+_watches: dict[tuple[str, str, str], ReviewWatch] = {}
+# The deck polls the line counts of every task every few seconds. Each
+# worktree keeps its last counts here, so a poll of an unchanged worktree
+# costs one status walk and no diff.
+_counts: dict[tuple[str, str, str], tuple[str, tuple[int, int]]] = {}
+_registry_lock = threading.Lock()
+
+
+def watch_for(worktree: Path, branch: str, base_branch: str) -> ReviewWatch:
+    """Return the one :class:`ReviewWatch` of a task's worktree, shared by reviews, refresh checks and line counts."""
+    key = (str(worktree), branch, base_branch)
+    with _registry_lock:
+        watch = _watches.get(key)
+        if watch is None:
+            watch = ReviewWatch(worktree, branch, base_branch)
+            _watches[key] = watch
+    return watch
 
 
 def diff_stat(worktree: Path, branch: str, base_branch: str) -> tuple[int, int]:
     """Return the (added, removed) line totals of the same changes as :func:`compute_review`.
 
-    No patch text is built or parsed, so this is cheap enough to poll.
+    No patch text is built or parsed, and the totals are counted again only
+    when :class:`ReviewWatch` reports a change, so this is cheap enough to poll.
+    With the ``git`` executable the counting runs in ``git diff --numstat``,
+    outside this process.
 
     Raises:
         ReviewError: as for :func:`compute_review`.
     """
-    _, _, _, diff = _diff_worktree(worktree, branch, base_branch, False)
-    stats = diff.stats
-    return stats.insertions, stats.deletions
+    key = (str(worktree), branch, base_branch)
+    fingerprint = watch_for(worktree, branch, base_branch).fingerprint()
+    with _registry_lock:
+        cached = _counts.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+
+    git = shutil.which("git")
+    if git is None:
+        _, _, _, diff = _diff_worktree(worktree, branch, base_branch, False)
+        counts = (diff.stats.insertions, diff.stats.deletions)
+    else:
+        merge_base, snapshot = fingerprint.split(":")
+        counts = _numstat_totals(git, worktree, merge_base, snapshot)
+    with _registry_lock:
+        _counts[key] = (fingerprint, counts)
+    return counts
+
+
+def _numstat_totals(git: str, worktree: Path, merge_base: str, snapshot: str) -> tuple[int, int]:
+    args = ["diff", "--numstat", "-z", "-M", "-C", "--no-ext-diff", "--no-textconv", "--submodule=short", merge_base, snapshot]
+    completed = _run_git_bytes(git, worktree, args)
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", errors="replace").strip()
+        raise ReviewError(f"{worktree}: `git diff --numstat` failed (exit {completed.returncode}): {message}; check the worktree with `git status`")
+    added = removed = 0
+    # Each record starts "added<TAB>removed<TAB>"; binary files show "-" for both.
+    for record in completed.stdout.split(b"\0"):
+        fields = record.split(b"\t", 2)
+        if len(fields) == 3 and fields[0].isdigit() and fields[1].isdigit():
+            added += int(fields[0])
+            removed += int(fields[1])
+    return added, removed
 
 
 def file_lines(review: Review, change: FileChange) -> tuple[list[str] | None, list[str] | None]:
@@ -380,19 +534,63 @@ def side_by_side(
     and new file as *old_lines* and *new_lines*, the unchanged lines between
     hunks are added as "fold" rows that :func:`expand_folds` opens.
     """
+    hunks = load_hunks(change)
+    folds = old_lines is not None and new_lines is not None and bool(hunks)
     rows: list[Row] = []
-    folds = old_lines is not None and new_lines is not None and bool(change.hunks)
-    old_next = new_next = 1
-    for hunk in change.hunks:
-        if folds:
-            _add_fold(rows, old_next, hunk.old_first, new_next, hunk.new_first)
-        old_next = hunk.old_first + hunk.old_count
-        new_next = hunk.new_first + hunk.new_count
-        rows.append(Row("hunk", None, hunk.header, None, ""))
-        _hunk_rows(rows, hunk, word_diff)
+    old_next, new_next = _layout_hunks(rows, hunks, word_diff, folds)
     if folds:
         _add_fold(rows, old_next, len(old_lines) + 1, new_next, len(new_lines) + 1)
     return rows
+
+
+def leading_rows(change: FileChange, count: int) -> list[Row]:
+    """Lay out at most the first *count* rows of *change*, parsing only the start of its patch.
+
+    The rows are the first rows :func:`side_by_side` returns when given the
+    whole files, but no file is read. So the first screen of a big file can
+    be drawn before its whole patch is parsed. Rows that later lines of the
+    patch could still pair differently are left out.
+    """
+    if not change.patch:
+        hunks = change.hunks
+    else:
+        # A row takes one or two patch lines, the file headers before the first hunk none.
+        body = change.patch[change.patch.find(b"\n@@ ") + 1 :]
+        lines = body.split(b"\n", 2 * count + 1)[: 2 * count + 1]
+        hunks = list(_patch_hunks(b"\n".join(lines).decode("utf-8", errors="replace")))
+        if hunks:
+            _drop_unsettled_lines(hunks[-1])
+    rows: list[Row] = []
+    _layout_hunks(rows, hunks, False, True, count)
+    return rows[:count]
+
+
+def last_line_number(change: FileChange) -> int:
+    """Return the largest old or new line number the last hunk of *change* covers, reading only its header."""
+    if not change.patch:
+        hunks = change.hunks
+    else:
+        start = change.patch.rfind(b"\n@@ ") + 1
+        end = change.patch.find(b"\n", start)
+        hunks = list(_patch_hunks(change.patch[start : len(change.patch) if end < 0 else end].decode("utf-8", errors="replace")))
+    if not hunks:
+        return 0
+    last = hunks[-1]
+    return max(last.old_start + last.old_count, last.new_start + last.new_count)
+
+
+def load_hunks(change: FileChange) -> list[Hunk]:
+    """Return the hunks of *change*, parsing its patch text first if :func:`compute_review` left it unparsed.
+
+    Safe to call from more than one thread: each parses the same text, and
+    :attr:`FileChange.hunks` is set before :attr:`FileChange.patch` is cleared.
+    """
+    patch = change.patch
+    if patch:
+        hunks, _, _ = _parse_patch(patch.decode("utf-8", errors="replace"))
+        change.hunks = hunks
+        change.patch = b""
+    return change.hunks
 
 
 def expand_folds(rows: Sequence[Row], old_lines: Sequence[str], new_lines: Sequence[str]) -> list[Row]:
@@ -578,7 +776,7 @@ class _RawEntry:
 
 
 def _changes_from_git(
-    git: str, repo: pygit2.Repository, worktree: Path, merge_base: str, snapshot: str, ignore_whitespace: bool
+    git: str, repo: pygit2.Repository, worktree: Path, merge_base: str, snapshot: str, ignore_whitespace: bool, lazy_hunks: bool
 ) -> list[FileChange]:
     # Raw records give exact paths (-z leaves them unquoted), modes, ids and
     # scores; the patch that follows gives the lines, one section per record.
@@ -606,7 +804,7 @@ def _changes_from_git(
             position += 1
             if entry.letter != "T":
                 break
-        changes.append(_change_from_git(repo, entry, own))
+        changes.append(_change_from_git(repo, entry, own, lazy_hunks))
     if position != len(sections):
         log.warning("%s: %d patch sections did not match a file of `git diff --raw`", worktree, len(sections) - position)
     return changes
@@ -663,23 +861,27 @@ def _git_quote(path: bytes) -> bytes:
     return bytes(out)
 
 
-def _change_from_git(repo: pygit2.Repository, entry: _RawEntry, sections: list[bytes]) -> FileChange:
+def _change_from_git(repo: pygit2.Repository, entry: _RawEntry, sections: list[bytes], lazy_hunks: bool) -> FileChange:
     status = _STATUS_WORDS.get(entry.letter, "modified")
     old_path = entry.old_path.decode("utf-8", errors="replace")
     new_path = entry.new_path.decode("utf-8", errors="replace")
     binary = False
-    hunks: list[Hunk] = []
-    added = removed = 0
+    texts: list[bytes] = []
     for section in sections:
         body_start = section.find(b"\n@@ ")
         head = section if body_start < 0 else section[:body_start]
         if b"\nBinary files " in head or head.startswith(b"Binary files "):
             binary = True
             continue
-        section_hunks, section_added, section_removed = _parse_patch(section.decode("utf-8", errors="replace"))
-        hunks.extend(section_hunks)
-        added += section_added
-        removed += section_removed
+        texts.append(section)
+    # A type change has two sections; its hunks are those of both in order.
+    patch = b"\n".join(texts)
+    hunks: list[Hunk] = []
+    if lazy_hunks:
+        added, removed = _count_patch_lines(patch)
+    else:
+        hunks, added, removed = _parse_patch(patch.decode("utf-8", errors="replace"))
+        patch = b""
 
     change = FileChange(
         path=old_path if status == "deleted" else new_path,
@@ -694,6 +896,7 @@ def _change_from_git(repo: pygit2.Repository, entry: _RawEntry, sections: list[b
         similarity=entry.score if status in ("renamed", "copied") else None,
         old_id=None if status == "added" else entry.old_id,
         new_id=None if status == "deleted" else entry.new_id,
+        patch=patch,
     )
     if binary:
         change.old_size = _blob_size(repo, change.old_id)
@@ -756,6 +959,45 @@ def _local_branch_commit(repo: pygit2.Repository, name: str, worktree: Path) -> 
     if reference is None:
         raise ReviewError(f"branch {name!r} not found in the repository of {worktree}; check the task's branch and base branch")
     return reference.peel(pygit2.Commit)
+
+
+def _snapshot_tree_id(repo: pygit2.Repository, worktree: Path) -> str:
+    git = shutil.which("git")
+    if git is not None:
+        return _snapshot_with_git(git, repo, worktree)
+    try:
+        return str(_snapshot_working_tree(repo).id)
+    except pygit2.GitError as error:
+        raise ReviewError(f"{worktree}: could not read the working tree: {error}; check the worktree with `git status`") from error
+
+
+def _snapshot_with_git(git: str, repo: pygit2.Repository, worktree: Path) -> str:
+    """Write the worktree's files as a tree object with ``git add -A`` and ``git write-tree``; return its id.
+
+    git stages into a scratch copy of the worktree's index, so the index
+    file of the agent working there is never written. Running git outside
+    this process keeps the hashing off the GIL, so the UI thread keeps
+    drawing meanwhile, which libgit2's ``add_all`` does not allow.
+    """
+    index = Path(repo.path) / "index"
+    with tempfile.TemporaryDirectory(prefix="agentdeck-snapshot-") as scratch:
+        scratch_index = Path(scratch) / "index"
+        if index.exists():
+            # copy2 keeps the modification time. git hashes again the entries
+            # modified at or after the index file's time ("racily clean"), so a
+            # copy dated now would make it trust stat data older than a recent edit.
+            shutil.copy2(index, scratch_index)
+        environment = {**_git_environment(), "GIT_INDEX_FILE": str(scratch_index)}
+        # No hook may run: writing the scratch index would fire post-index-change.
+        for args in (["-c", "core.hooksPath=/dev/null", "add", "-A"], ["write-tree"]):
+            completed = _run_git_bytes(git, worktree, args, environment)
+            if completed.returncode != 0:
+                message = completed.stderr.decode("utf-8", errors="replace").strip()
+                raise ReviewError(
+                    f"{worktree}: could not read the working tree: `git {' '.join(args)}` failed (exit {completed.returncode}): {message}; "
+                    "check the worktree with `git status`"
+                )
+    return completed.stdout.decode("ascii").strip()
 
 
 def _snapshot_working_tree(repo: pygit2.Repository) -> pygit2.Tree:
@@ -840,14 +1082,45 @@ def _blob_lines(repo: pygit2.Repository, blob_id: str | None) -> list[str] | Non
 
 
 def _parse_patch(text: str) -> tuple[list[Hunk], int, int]:
-    """Parse one file's patch from libgit2 into hunks and count its added and removed lines.
+    """Parse one file's patch into hunks and count its added and removed lines."""
+    hunks: list[Hunk] = []
+    added = removed = 0
+    for hunk in _patch_hunks(text):
+        hunks.append(hunk)
+        for line in hunk.lines:
+            if line.kind == "added":
+                added += 1
+            elif line.kind == "removed":
+                removed += 1
+    return hunks, added, removed
+
+
+def _count_patch_lines(patch: bytes) -> tuple[int, int]:
+    """Count the added and removed lines of a patch without parsing it.
+
+    Inside hunks every line starts with " ", "+", "-", "\\" or "@@", so after
+    the first hunk header each line starting with "+" or "-" is a changed
+    line. The ``---`` and ``+++`` file header lines come before it.
+    """
+    added = removed = 0
+    start = patch.find(b"\n@@ ")
+    while start >= 0:
+        # A type change joins two sections, each with its own file headers.
+        end = patch.find(b"\ndiff --git ", start)
+        body = patch[start : len(patch) if end < 0 else end]
+        added += body.count(b"\n+")
+        removed += body.count(b"\n-")
+        start = -1 if end < 0 else patch.find(b"\n@@ ", end)
+    return added, removed
+
+
+def _patch_hunks(text: str) -> Iterator[Hunk]:
+    """Parse one file's patch into hunks, yielding each hunk once its lines are read.
 
     Each hunk ends when the line counts in its header are used up, so a
     content line that starts with ``---`` or ``@@`` is never taken for a header.
     """
     lines = text.split("\n")
-    hunks: list[Hunk] = []
-    added = removed = 0
     position = 0
     while position < len(lines):
         match = _HUNK_HEADER.match(lines[position])
@@ -862,7 +1135,6 @@ def _parse_patch(text: str) -> tuple[list[Hunk], int, int]:
             1 if new_count is None else int(new_count),
             section,
         )
-        hunks.append(hunk)
         old_no, new_no = hunk.old_first, hunk.new_first
         old_left, new_left = hunk.old_count, hunk.new_count
         body = hunk.lines
@@ -886,17 +1158,62 @@ def _parse_patch(text: str) -> tuple[list[Hunk], int, int]:
                 body.append(HunkLine("removed", old_no, None, line[1:]))
                 old_no += 1
                 old_left -= 1
-                removed += 1
             elif tag == "+":
                 body.append(HunkLine("added", None, new_no, line[1:]))
                 new_no += 1
                 new_left -= 1
-                added += 1
             else:
                 log.warning("patch line %d does not fit its hunk %s: %r", position, hunk.header, line[:80])
                 break
             position += 1
-    return hunks, added, removed
+        yield hunk
+
+
+def _layout_hunks(rows: list[Row], hunks: Iterable[Hunk], word_diff: bool, folds: bool, limit: int | None = None) -> tuple[int, int]:
+    """Append the rows of *hunks* to *rows*; return the first old and new line numbers after the last hunk."""
+    old_next = new_next = 1
+    for hunk in hunks:
+        if limit is not None and len(rows) >= limit:
+            break
+        if folds:
+            _add_fold(rows, old_next, hunk.old_first, new_next, hunk.new_first)
+        old_next = hunk.old_first + hunk.old_count
+        new_next = hunk.new_first + hunk.new_count
+        rows.append(Row("hunk", None, hunk.header, None, ""))
+        _hunk_rows(rows, hunk, word_diff)
+    return old_next, new_next
+
+
+def _drop_unsettled_lines(hunk: Hunk) -> None:
+    """Remove the lines at the end of a hunk cut short whose rows depend on lines not read.
+
+    A block of removed lines pairs with the added lines after it. When the
+    cut falls among the removed lines, none of the block's rows are known.
+    When it falls among the added lines of a block small enough to be paired
+    by similarity, the lines not read may change every pair. In a bigger
+    block, lines pair by position, so only the removed lines past the number
+    of added lines read may still get a partner. The last line goes too, as
+    the "no newline" mark that belongs to it may be past the cut.
+    """
+    lines = hunk.lines
+    old = sum(1 for line in lines if line.kind != "added")
+    new = sum(1 for line in lines if line.kind != "removed")
+    if old == hunk.old_count and new == hunk.new_count:
+        return
+    if lines:
+        lines.pop()
+    added_from = len(lines)
+    while added_from and lines[added_from - 1].kind == "added":
+        added_from -= 1
+    removed_from = added_from
+    while removed_from and lines[removed_from - 1].kind == "removed":
+        removed_from -= 1
+    added = len(lines) - added_from
+    removed = added_from - removed_from
+    if removed and added <= ALIGN_MAX_LINES and removed <= ALIGN_MAX_LINES:
+        del lines[removed_from:]
+    else:
+        del lines[removed_from + added : added_from]
 
 
 def _hunk_rows(rows: list[Row], hunk: Hunk, word_diff: bool) -> None:
@@ -919,20 +1236,77 @@ def _hunk_rows(rows: list[Row], hunk: Hunk, word_diff: bool) -> None:
 
 
 def _pair_block(removed: list[HunkLine], added: list[HunkLine], word_diff: bool) -> list[Row]:
+    pairs = _similar_pairs(removed, added) if _aligned_by_similarity(len(removed), len(added)) else []
+    if not pairs:
+        pairs = list(zip(range(len(removed)), range(len(added))))
+    # The end of both sides, so the lines after the last pair get their rows.
+    pairs.append((len(removed), len(added)))
+
     rows: list[Row] = []
-    for index in range(max(len(removed), len(added))):
-        old = removed[index] if index < len(removed) else None
-        new = added[index] if index < len(added) else None
-        if old is not None and new is not None:
+    old_next = new_next = 0
+    for old_index, new_index in pairs:
+        for old in removed[old_next:old_index]:
+            rows.append(Row("removed", old.old_no, display_text(old.text, old.no_newline), None, ""))
+        for new in added[new_next:new_index]:
+            rows.append(Row("added", None, "", new.new_no, display_text(new.text, new.no_newline)))
+        if old_index < len(removed) and new_index < len(added):
+            old, new = removed[old_index], added[new_index]
             old_text = display_text(old.text, old.no_newline)
             new_text = display_text(new.text, new.no_newline)
             old_spans, new_spans = word_spans(old_text, new_text) if word_diff else ((), ())
             rows.append(Row("changed", old.old_no, old_text, new.new_no, new_text, old_spans, new_spans))
-        elif old is not None:
-            rows.append(Row("removed", old.old_no, display_text(old.text, old.no_newline), None, ""))
-        elif new is not None:
-            rows.append(Row("added", None, "", new.new_no, display_text(new.text, new.no_newline)))
+        old_next, new_next = old_index + 1, new_index + 1
     return rows
+
+
+ALIGN_MAX_LINES = 20
+"""Blocks with more removed or added lines than this are paired by position only."""
+
+ALIGN_MIN_SIMILARITY = 0.5
+"""The smallest similarity (difflib's ratio, from 0 to 1) at which two lines of an unevenly sized block are paired."""
+
+
+def _aligned_by_similarity(removed: int, added: int) -> bool:
+    # Blocks of equal length, the usual result of editing each line, pair
+    # by position. So does a block too big for the quadratic search.
+    return 0 < removed != added > 0 and removed <= ALIGN_MAX_LINES and added <= ALIGN_MAX_LINES
+
+
+def _similar_pairs(removed: list[HunkLine], added: list[HunkLine]) -> list[tuple[int, int]]:
+    """Pair the lines of a block of unequal sides so that the paired lines are as alike as possible.
+
+    Pairs keep the order of both sides. Lines less alike than
+    :data:`ALIGN_MIN_SIMILARITY` are never paired, so a block whose lines
+    are all unlike returns no pairs.
+    """
+    similarity = [[_similarity(old.text, new.text) for new in added] for old in removed]
+    # best[i][j]: the largest total similarity pairing removed[i:] with added[j:].
+    best = [[0.0] * (len(added) + 1) for _ in range(len(removed) + 1)]
+    for i in range(len(removed) - 1, -1, -1):
+        for j in range(len(added) - 1, -1, -1):
+            paired = best[i + 1][j + 1] + similarity[i][j] if similarity[i][j] else 0.0
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], paired)
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(removed) and j < len(added):
+        if similarity[i][j] and best[i][j] == best[i + 1][j + 1] + similarity[i][j]:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _similarity(old: str, new: str) -> float:
+    """Return difflib's ratio of two lines, or 0.0 when it is below :data:`ALIGN_MIN_SIMILARITY`."""
+    matcher = difflib.SequenceMatcher(None, old.strip(), new.strip(), autojunk=False)
+    if matcher.real_quick_ratio() < ALIGN_MIN_SIMILARITY or matcher.quick_ratio() < ALIGN_MIN_SIMILARITY:
+        return 0.0
+    ratio = matcher.ratio()
+    return ratio if ratio >= ALIGN_MIN_SIMILARITY else 0.0
 
 
 def _add_fold(rows: list[Row], old_from: int, old_to: int, new_from: int, new_to: int) -> None:
@@ -1023,11 +1397,20 @@ def _run_git(git: str, worktree: Path, args: list[str]) -> subprocess.CompletedP
         raise ReviewError(f"{worktree}: could not run {git}: {error.strerror}; check that git is installed and the worktree exists") from error
 
 
-def _run_git_bytes(git: str, worktree: Path, args: list[str]) -> subprocess.CompletedProcess[bytes]:
+def _run_git_bytes(git: str, worktree: Path, args: list[str], environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     command = [git, *args]
     log.debug("running %s in %s", command, worktree)
+    # git writes its output to a file, not a pipe. A thread reading a pipe
+    # needs the GIL back for every chunk, and while the UI thread draws it can
+    # wait a switch interval (5 ms by default) each time, over the hundreds of
+    # chunks of a big patch.
     try:
-        return subprocess.run(command, cwd=worktree, env=_git_environment(), stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        with tempfile.TemporaryFile() as output:
+            completed = subprocess.run(
+                command, cwd=worktree, env=environment or _git_environment(), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.PIPE, check=False
+            )
+            output.seek(0)
+            return subprocess.CompletedProcess(command, completed.returncode, output.read(), completed.stderr)
     except OSError as error:
         raise ReviewError(f"{worktree}: could not run {git}: {error.strerror}; check that git is installed and the worktree exists") from error
 

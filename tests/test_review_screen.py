@@ -14,7 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from agentdeck.errors import ReviewError
-from agentdeck.review import Review, compute_review, review_fingerprint
+from agentdeck.review import Review, ReviewWatch, compute_review
 from agentdeck.review_comments import ReviewStore, format_prompt
 from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
 from agentdeck.ui.screens.review_comment import CommentScreen
@@ -286,7 +286,7 @@ def source_for(worktree: Path, store_dir: Path, sent: list | None = None) -> Rev
     store = ReviewStore(store_dir)
     return ReviewSource(
         load=lambda ignore_whitespace: compute_review(worktree, BRANCH, "main", ignore_whitespace=ignore_whitespace),
-        fingerprint=lambda: review_fingerprint(worktree, BRANCH, "main"),
+        fingerprint=ReviewWatch(worktree, BRANCH, "main").fingerprint,
         store=store,
         task_id="task1",
         send=send if sent is not None else None,
@@ -478,3 +478,51 @@ async def test_binary_and_mode_messages(worktree: Path) -> None:
     assert "Binary file (binary 4 B); its contents are not shown." in text
     assert "A data.bin binary 4 B" in labels
     assert "M greeting.py +1 \N{MINUS SIGN}1 mode 100644\N{RIGHTWARDS ARROW}100755" in labels
+
+
+async def test_big_file_shown_in_two_steps(worktree: Path) -> None:
+    from agentdeck.ui.screens.review import LEADING_FROM_LINES, LEADING_ROWS
+    from agentdeck.ui.widgets.diff_view import prepare_diff
+
+    count = LEADING_FROM_LINES
+    (worktree.parent.parent / "repo" / "aaa_big.txt").write_text("".join(f"old {n}\n" for n in range(count)))
+    git(worktree.parent.parent / "repo", "add", "-A")
+    git(worktree.parent.parent / "repo", "commit", "-q", "-m", "big file")
+    git(worktree, "merge", "-q", "main")
+    (worktree / "aaa_big.txt").write_text("".join(f"new {n}\n" for n in range(count)))
+    source = ReviewSource(load=lambda ignore_whitespace: compute_review(worktree, BRANCH, "main", lazy_hunks=True))
+    screen = ReviewScreen("Big", source, refresh_seconds=None)
+
+    _, _, first = screen._load(False, None)
+    leading = first["aaa_big.txt"]
+    review = compute_review(worktree, BRANCH, "main")
+    full = prepare_diff(review, next(change for change in review.files if change.path == "aaa_big.txt"))
+
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        displayed = (view.prepared.path, view.prepared.partial, len(view.rows))
+
+    assert leading.partial
+    assert 0 < len(leading.rows) <= LEADING_ROWS
+    assert leading.rows == full.rows[: len(leading.rows)]
+    assert displayed == ("aaa_big.txt", False, len(full.rows))
+
+
+async def test_gc_threshold_restored(worktree: Path) -> None:
+    import gc
+
+    from agentdeck.ui.screens.review import GC_GENERATION0_THRESHOLD
+
+    before = gc.get_threshold()
+    app = ReviewApp(ReviewScreen("Say goodbye", loader(worktree)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        during = gc.get_threshold()
+        await pilot.press("escape")
+        await pilot.pause()
+        after = gc.get_threshold()
+
+    assert during[0] == max(GC_GENERATION0_THRESHOLD, before[0])
+    assert after == before

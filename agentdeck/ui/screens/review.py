@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from agentdeck.review import FileChange, Review
 from agentdeck.review_comments import ReviewComment, ReviewRound, ReviewStore, TaskReviews
 from agentdeck.ui.diff_highlight import highlight_file, highlight_file_in_process, shutdown_highlighter
 from agentdeck.ui.screens.review_comment import CommentScreen
-from agentdeck.ui.widgets.diff_view import EMPTY_DIFF, DiffView, PreparedDiff, prepare_diff
+from agentdeck.ui.widgets.diff_view import EMPTY_DIFF, DiffView, PreparedDiff, prepare_diff, prepare_leading
 from agentdeck.ui.widgets.file_list import FileList, change_details
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _LOAD_GROUP = "review-load"
 _ROWS_GROUP = "review-rows"
+_PREFETCH_GROUP = "review-prefetch"
 _HIGHLIGHT_GROUP = "review-highlight"
 _POLL_GROUP = "review-poll"
 _COMMENTS_GROUP = "review-comments"
@@ -38,8 +40,24 @@ _COMMENTS_GROUP = "review-comments"
 REFRESH_SECONDS = 2.0
 """How often the screen checks whether the agent changed the worktree."""
 
-EAGER_LAYOUT_LINES = 200_000
-"""Patch lines up to which every file is laid out while the review loads, so moving to a file shows it at once."""
+LEADING_ROWS = 500
+"""Rows laid out first for a big file, so its first screen is drawn before the rest of it is parsed."""
+
+LEADING_FROM_LINES = 2_000
+"""Changed lines from which a file is shown in two steps: its leading rows, then all of it."""
+
+GC_GENERATION0_THRESHOLD = 10_000
+"""Allocations between two young-generation garbage collections while a review is open (Python's default is 700).
+
+A 50,000-line diff keeps a few hundred thousand objects alive, and each full
+collection walks all of them, taking 100 ms or more on the benchmark
+machine. Scrolling allocates strips quickly, so with the default a full
+collection ran every 17 frames or so. With this value, paging through such a
+file ran 3 full collections in 736 frames instead of 68 (bench/review_speed.py).
+"""
+
+PREFETCH_LINES = 20_000
+"""Changed lines of the other files up to which all of them are laid out in the background after the first one is shown."""
 
 IN_PROCESS_HIGHLIGHT_LINES = 4_000
 """Files up to this many lines (both sides) are highlighted in a thread; larger ones in a child process."""
@@ -50,7 +68,11 @@ class ReviewSource:
     """The callables a review screen loads its diff with and sends its comments through; each runs in a worker thread."""
 
     load: Callable[[bool], Review]
-    """Computes the review; the argument hides whitespace-only changes when True."""
+    """Computes the review; the argument hides whitespace-only changes when True.
+
+    Files may come with their patch text unparsed (``lazy_hunks``): the
+    screen parses a file in a worker when it is shown.
+    """
     fingerprint: Callable[[], str] | None = None
     """Returns :attr:`Review.fingerprint` as it would be now; None turns refreshing off."""
     store: ReviewStore | None = None
@@ -63,8 +85,8 @@ class ReviewSource:
     def for_deck(cls, deck: Deck, task_id: str) -> ReviewSource:
         """Build the source of a task of *deck*."""
         return cls(
-            load=lambda ignore_whitespace: deck.review(task_id, ignore_whitespace),
-            fingerprint=lambda: deck.review_fingerprint(task_id),
+            load=lambda ignore_whitespace: deck.review(task_id, ignore_whitespace, lazy_hunks=True),
+            fingerprint=deck.review_watch(task_id).fingerprint,
             store=deck.review_store,
             task_id=task_id,
             send=lambda comments: deck.send_review_comments(task_id, comments),
@@ -101,16 +123,36 @@ def summary_line(review: Review) -> str:
 
 def rounds_text(reviews: TaskReviews) -> str:
     """Describe pending comments and earlier rounds for the panel under the file list."""
-    lines = [f"Pending comments: {len(reviews.pending)}" + (" (r sends them)" if reviews.pending else "")]
+    # Short lines, because the side panel is 19 columns wide at 80.
+    lines = [f"Pending: {len(reviews.pending)}"]
     for item in reversed(reviews.rounds):
         count = "1 comment" if len(item.comments) == 1 else f"{len(item.comments)} comments"
         sent = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.sent_at))
-        lines.append(f"Round {item.number}: {count}, sent {sent}")
+        lines.append(f"Round {item.number}: {count}")
+        lines.append(f"  sent {sent}")
         for comment in item.comments[:3]:
             lines.append(f"  {comment.location}")
         if len(item.comments) > 3:
             lines.append(f"  \N{HORIZONTAL ELLIPSIS} {len(item.comments) - 3} more")
     return "\n".join(lines)
+
+
+_FILES = Binding.Group("Files", compact=True)
+_HUNKS = Binding.Group("Hunks", compact=True)
+
+_NARROW_HIDDEN = frozenset({"toggle_context", "toggle_whitespace"})
+"""Actions whose keys leave the footer below 100 columns, so the others fit in 80."""
+
+
+class _ReviewFooter(Footer):
+    """The footer, with the keys of :data:`_NARROW_HIDDEN` marked so CSS can hide them on narrow screens."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            # Footer keys are FooterKey widgets, which Textual does not export; each carries its binding's action.
+            if getattr(widget, "action", None) in _NARROW_HIDDEN:
+                widget.add_class("-narrow-hidden")
+            yield widget
 
 
 class ReviewScreen(Screen[str | None]):
@@ -130,13 +172,14 @@ class ReviewScreen(Screen[str | None]):
     | `escape` | Back: dismiss with None. |
     """
 
-    # The footer shows bindings in this order, so the ones that end a review
-    # come before the layout toggles, which 80 columns cut off.
+    # The footer shows bindings in this order: the ones that end a review come
+    # before the layout toggles, and below 100 columns the toggles marked in
+    # _NARROW_HIDDEN leave the footer (the help screen still lists them).
     BINDINGS = [
-        Binding("j", "next_file", "Next file", id="review.next_file", tooltip="Show the next changed file"),
-        Binding("k", "previous_file", "Prev file", id="review.previous_file", tooltip="Show the previous changed file"),
-        Binding("right_square_bracket", "next_hunk", "Next hunk", key_display="]", id="review.next_hunk", tooltip="Scroll to the next hunk"),
-        Binding("left_square_bracket", "previous_hunk", "Prev hunk", key_display="[", show=False, id="review.previous_hunk", tooltip="Scroll to the previous hunk"),
+        Binding("j", "next_file", "Next file", id="review.next_file", tooltip="Show the next changed file", group=_FILES),
+        Binding("k", "previous_file", "Previous file", id="review.previous_file", tooltip="Show the previous changed file", group=_FILES),
+        Binding("left_square_bracket", "previous_hunk", "Previous hunk", key_display="[", id="review.previous_hunk", tooltip="Scroll to the previous hunk", group=_HUNKS),
+        Binding("right_square_bracket", "next_hunk", "Next hunk", key_display="]", id="review.next_hunk", tooltip="Scroll to the next hunk", group=_HUNKS),
         Binding("c", "comment", "Comment", id="review.comment", tooltip="Comment on the cursor line or the selected lines (shift+up/down selects)"),
         Binding("r", "send_comments", "Send", id="review.send_comments", tooltip="Send the pending comments to the agent as one follow-up prompt"),
         Binding("a", "approve", "Approve", id="review.approve", tooltip="Commit pending changes and add the task to the merge queue"),
@@ -159,8 +202,12 @@ class ReviewScreen(Screen[str | None]):
         #review-file-header { height: 1; padding: 0 1; background: $boost; }
         #review-diff { height: 1fr; }
         .-hidden { display: none; }
+        &.-narrow FooterKey.-narrow-hidden { display: none; }
+        Footer.-compact FooterLabel { margin-right: 2; }
     }
     """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(
         self,
@@ -182,6 +229,8 @@ class ReviewScreen(Screen[str | None]):
         self._ignore_whitespace = False
         self._keep_place = False
         self._polling = False
+        self._gc_threshold = gc.get_threshold()
+        self._bindings_stale = False
 
     # -- state -------------------------------------------------------------------------
 
@@ -210,16 +259,23 @@ class ReviewScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(f"Review: {self._title}", id="review-title", markup=False)
         yield Static("Loading\N{HORIZONTAL ELLIPSIS}", id="review-status", markup=False)
-        with Horizontal(id="review-body", classes="-hidden"):
+        # The body is laid out while the review loads, so the diff view
+        # already has its size when the first rows arrive.
+        with Horizontal(id="review-body"):
             with Vertical(id="review-side"):
                 yield FileList(id="review-files")
                 yield Static("", id="review-rounds", markup=False, classes="-hidden")
             with Vertical():
                 yield Static("", id="review-file-header", markup=False)
                 yield DiffView(id="review-diff")
-        yield Footer(compact=True)
+        # ctrl+p still opens the command palette; its footer entry would overlap the keys at 80 columns.
+        yield _ReviewFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        # Collecting less often makes full collections rarer, each of which
+        # walks every row of a big diff. Process-wide, so it ends with the screen.
+        self._gc_threshold = gc.get_threshold()
+        gc.set_threshold(max(GC_GENERATION0_THRESHOLD, self._gc_threshold[0]), *self._gc_threshold[1:])
         self._start_load()
         if self._source.fingerprint is not None and self._refresh_seconds:
             self.set_interval(self._refresh_seconds, self._poll)
@@ -309,9 +365,18 @@ class ReviewScreen(Screen[str | None]):
         elif worker.group == _ROWS_GROUP:
             review, change, prepared = worker.result
             if review is self._review:
+                previous = self._prepared.get(change.path)
                 self._prepared[change.path] = prepared
                 if change is self.selected_file:
-                    self._show_prepared(change, prepared)
+                    # Rows that replace a file's leading rows keep the reader's place in them.
+                    replaces_leading = previous is not None and previous.partial
+                    self._show_prepared(change, prepared, keep_place=self._keep_place or replaces_leading)
+                self._start_prefetch()
+        elif worker.group == _PREFETCH_GROUP:
+            review, prepared = worker.result
+            if review is self._review:
+                for path, layout in prepared.items():
+                    self._prepared.setdefault(path, layout)
         elif worker.group == _HIGHLIGHT_GROUP:
             prepared, highlight = worker.result
             self.query_one(DiffView).set_highlight(prepared, highlight)
@@ -329,8 +394,9 @@ class ReviewScreen(Screen[str | None]):
         # The review runs git and parses patches, which can take seconds on a
         # big change, so it runs in a thread and never on the event loop.
         self._keep_place = keep_place
+        selected_path = self.selected_file.path if keep_place and self.selected_file is not None else None
         self.run_worker(
-            partial(self._load, self._ignore_whitespace),
+            partial(self._load, self._ignore_whitespace, selected_path),
             name="load review",
             description="load review",
             group=_LOAD_GROUP,
@@ -339,14 +405,44 @@ class ReviewScreen(Screen[str | None]):
             exit_on_error=False,
         )
 
-    def _load(self, ignore_whitespace: bool) -> tuple[Review, TaskReviews, dict[str, PreparedDiff]]:
+    def _load(self, ignore_whitespace: bool, selected_path: str | None) -> tuple[Review, TaskReviews, dict[str, PreparedDiff]]:
+        """Compute the review and lay out the file to show first: *selected_path* after a reload, else the first file.
+
+        A big file gets only its leading rows here, and the rest in a second
+        worker once they are on screen. After a reload the file is laid out
+        whole, so the reader's place in it can be found again.
+        """
         review = self._source.load(ignore_whitespace)
         reviews = self._source.store.load(self._source.task_id) if self._source.store is not None else TaskReviews("")
-        prepared: dict[str, PreparedDiff] = {}
-        if sum(len(hunk.lines) for change in review.files for hunk in change.hunks) <= EAGER_LAYOUT_LINES:
-            for change in review.files:
-                prepared[change.path] = prepare_diff(review, change)
-        return review, reviews, prepared
+        if not review.files:
+            return review, reviews, {}
+        change = next((change for change in review.files if change.path == selected_path), review.files[0])
+        if selected_path is None and change.added + change.removed >= LEADING_FROM_LINES:
+            prepared = prepare_leading(change, LEADING_ROWS)
+        else:
+            prepared = prepare_diff(review, change)
+        return review, reviews, {change.path: prepared}
+
+    def _start_prefetch(self) -> None:
+        review = self._review
+        if review is None:
+            return
+        waiting = [change for change in review.files if change.path not in self._prepared]
+        if not waiting or sum(change.added + change.removed for change in waiting) > PREFETCH_LINES:
+            return
+        self.run_worker(
+            partial(self._prefetch, review, waiting),
+            name="lay out the other files",
+            description="lay out the other files",
+            group=_PREFETCH_GROUP,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    @staticmethod
+    def _prefetch(review: Review, changes: list[FileChange]) -> tuple[Review, dict[str, PreparedDiff]]:
+        return review, {change.path: prepare_diff(review, change) for change in changes}
 
     def _poll(self) -> None:
         if self._polling or self._review is None or self._source.fingerprint is None or self.app.screen is not self:
@@ -376,10 +472,14 @@ class ReviewScreen(Screen[str | None]):
         self._reviews = reviews
         self._prepared = prepared
         self._show_rounds()
-        self.refresh_bindings()
+        # The footer rebuilds all its keys when bindings change, so with files
+        # to show that waits until their diff is drawn (on_diff_view_painted).
+        self._bindings_stale = True
         status = self.query_one("#review-status", Static)
         status.remove_class("-error")
         if not review.files:
+            self._bindings_stale = False
+            self.refresh_bindings()
             status.update(f"No changes against {review.base_branch} yet.")
             self.query_one("#review-body").add_class("-hidden")
             self._selected = None
@@ -407,6 +507,8 @@ class ReviewScreen(Screen[str | None]):
         status = self.query_one("#review-status", Static)
         status.update(message)
         status.add_class("-error")
+        if self._review is None:
+            self.query_one("#review-body").add_class("-hidden")
         self.notify(message, title="Review failed", severity="error")
 
     def _select(self, index: int | None, keep_place: bool = False) -> None:
@@ -419,10 +521,20 @@ class ReviewScreen(Screen[str | None]):
 
         prepared = self._prepared.get(change.path)
         if prepared is not None:
-            self._show_prepared(change, prepared)
-            return
-        if not keep_place:
+            self._show_prepared(change, prepared, keep_place=keep_place)
+            if not prepared.partial:
+                self._start_prefetch()
+                return
+        elif not keep_place:
             self.query_one(DiffView).show(EMPTY_DIFF, "Loading\N{HORIZONTAL ELLIPSIS}")
+        if prepared is None:
+            self._start_layout(change)
+        # Else the thread would hold the GIL against drawing the leading
+        # rows, so on_diff_view_painted starts it once they are on screen.
+
+    def _start_layout(self, change: FileChange) -> None:
+        if self._review is None or change is not self.selected_file:
+            return
         self.run_worker(
             partial(self._prepare, self._review, change),
             name=f"lay out {change.path}",
@@ -437,22 +549,40 @@ class ReviewScreen(Screen[str | None]):
     def _prepare(review: Review, change: FileChange) -> tuple[Review, FileChange, PreparedDiff]:
         return review, change, prepare_diff(review, change)
 
-    def _show_prepared(self, change: FileChange, prepared: PreparedDiff) -> None:
+    def _show_prepared(self, change: FileChange, prepared: PreparedDiff, keep_place: bool = False) -> None:
         view = self.query_one(DiffView)
-        view.show(prepared, "" if prepared.rows else empty_diff_message(change), keep_place=self._keep_place)
+        message = "" if prepared.rows or prepared.partial else empty_diff_message(change)
+        view.show(prepared, message, keep_place=keep_place)
         self._keep_place = False
         self._mark_comments()
-        if prepared.highlight is None and (prepared.old_lines or prepared.new_lines):
-            dark = self.app.current_theme.dark
-            self.run_worker(
-                partial(self._highlight, prepared, dark),
-                name=f"highlight {change.path}",
+
+    def on_diff_view_painted(self, event: DiffView.Painted) -> None:
+        # Laying out a whole file and lexing it run in threads that hold the
+        # GIL for most of their time, so they start once the rows they follow
+        # are on screen.
+        event.stop()
+        if self._bindings_stale:
+            self._bindings_stale = False
+            self.refresh_bindings()
+        change = self.selected_file
+        prepared = event.prepared
+        if change is None or prepared is not self._prepared.get(change.path):
+            return
+        if prepared.partial:
+            self._start_layout(change)
+        elif prepared.highlight is None and (prepared.old_lines or prepared.new_lines):
+            self._start_highlight(change, prepared)
+
+    def _start_highlight(self, change: FileChange, prepared: PreparedDiff) -> None:
+        self.run_worker(
+            partial(self._highlight, prepared, self.app.current_theme.dark),
+            name=f"highlight {change.path}",
             description=f"highlight {change.path}",
-                group=_HIGHLIGHT_GROUP,
-                thread=True,
-                exclusive=True,
-                exit_on_error=False,
-            )
+            group=_HIGHLIGHT_GROUP,
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     @staticmethod
     def _highlight(prepared: PreparedDiff, dark: bool):
@@ -462,6 +592,7 @@ class ReviewScreen(Screen[str | None]):
 
     def on_unmount(self) -> None:
         shutdown_highlighter()
+        gc.set_threshold(*self._gc_threshold)
 
     # -- comments ----------------------------------------------------------------------
 

@@ -23,7 +23,19 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agentdeck.review import FileChange, Review, Row, expand_folds, file_lines, side_by_side, unified, with_word_spans
+from agentdeck.review import (
+    FileChange,
+    Review,
+    Row,
+    expand_folds,
+    file_lines,
+    last_line_number,
+    leading_rows,
+    load_hunks,
+    side_by_side,
+    unified,
+    with_word_spans,
+)
 from agentdeck.ui.diff_highlight import FileHighlight, LineStyles
 
 FILLER = "\N{BOX DRAWINGS LIGHT DIAGONAL UPPER RIGHT TO LOWER LEFT}"
@@ -32,6 +44,8 @@ CONTINUATION = "\N{RIGHTWARDS ARROW WITH HOOK}"
 """Shown in the gutter of the second and later screen lines of a wrapped row."""
 COMMENT_MARK = "\N{BLACK CIRCLE}"
 """Shown in the gutter of a line that has a pending review comment."""
+STRIP_CACHE_SIZE = 1024
+"""Rendered lines, and changed rows with their word spans, kept for scrolling back."""
 
 # Gutter sign per side, so the change still reads without colour.
 _OLD_SIGNS = {"context": " ", "changed": "-", "removed": "-", "added": " "}
@@ -52,6 +66,8 @@ class PreparedDiff:
     path: str = ""
     highlight: FileHighlight | None = None
     """Syntax colours, filled in by a second worker after the first screen is shown."""
+    partial: bool = False
+    """True when the rows are only the file's first rows (see :func:`prepare_leading`)."""
     _layouts: dict[tuple[bool, bool], list[Row]] = field(default_factory=dict)
     _widths: dict[tuple[bool, bool], int] = field(default_factory=dict)
 
@@ -94,13 +110,30 @@ def prepare_diff(review: Review | None, change: FileChange) -> PreparedDiff:
     if new_lines is None and change.status == "deleted":
         new_lines = []
     rows = side_by_side(change, word_diff=False, old_lines=old_lines, new_lines=new_lines)
+    hunks = load_hunks(change)
     largest = max(
         len(old_lines or ()),
         len(new_lines or ()),
-        max((hunk.old_start + hunk.old_count for hunk in change.hunks), default=0),
-        max((hunk.new_start + hunk.new_count for hunk in change.hunks), default=0),
+        max((hunk.old_start + hunk.old_count for hunk in hunks), default=0),
+        max((hunk.new_start + hunk.new_count for hunk in hunks), default=0),
     )
     prepared = PreparedDiff(rows, max(2, len(str(largest))), old_lines, new_lines, change.path)
+    prepared.text_cells(False, False)
+    return prepared
+
+
+def prepare_leading(change: FileChange, count: int) -> PreparedDiff:
+    """Lay out only the first *count* rows of *change*, reading no file, so a big file's first screen shows early.
+
+    The line number column is sized for the largest number in the rows
+    and in the last hunk header, so it keeps its width when
+    :func:`prepare_diff` replaces these rows, unless the unchanged lines
+    after the last hunk need a wider column.
+    """
+    rows = leading_rows(change, count)
+    numbers = [number for row in rows for number in (row.old_no, row.new_no) if number is not None]
+    numbers.append(last_line_number(change))
+    prepared = PreparedDiff(rows, max(2, len(str(max(numbers)))), path=change.path, partial=True)
     prepared.text_cells(False, False)
     return prepared
 
@@ -194,9 +227,17 @@ class DiffView(ScrollView, can_focus=True):
     class CursorMoved(Message):
         """Posted when the cursor line or the selection changes."""
 
+    class Painted(Message):
+        """Posted once a newly shown diff (rows or message) was first drawn, so slower work can start without delaying it."""
+
+        def __init__(self, prepared: PreparedDiff) -> None:
+            super().__init__()
+            self.prepared = prepared
+
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._diff = EMPTY_DIFF
+        self._painted = False
         self._rows: list[Row] = []
         self._hunk_rows: list[int] = []
         self._message = ""
@@ -212,8 +253,11 @@ class DiffView(ScrollView, can_focus=True):
         self._line_starts: list[int] = []
         """While wrapping: the first screen line of each row, plus the total at the end."""
         self._version = 0
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(4096)
-        self._spans: dict[tuple[int | None, int | None], Row] = {}
+        # Each cached strip keeps a few dozen segments alive, and every live
+        # object makes each full garbage collection take longer. 1,024 lines
+        # are about 25 screens of 40 rows.
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE_SIZE)
+        self._spans: LRUCache[tuple[int | None, int | None], Row] = LRUCache(STRIP_CACHE_SIZE)
         self._pairs: dict[tuple[str, int | None], Row] = {}
         self._styles: dict[str, Style] = {}
 
@@ -265,6 +309,7 @@ class DiffView(ScrollView, can_focus=True):
         cursor_key = _line_key(self._rows[self._cursor]) if keep_place and self._cursor < len(self._rows) else None
 
         self._diff = diff
+        self._painted = False
         self._message = message
         self._spans.clear()
         self._relayout()
@@ -403,6 +448,9 @@ class DiffView(ScrollView, can_focus=True):
             # without a resize event.
             self._relayout_size()
         line = scroll_y + y
+        if not self._painted:
+            self._painted = True
+            self.post_message(self.Painted(self._diff))
         if not self._rows:
             if line == 0 and self._message:
                 style = self._style("diff-view--message")
