@@ -21,7 +21,7 @@ import pygit2
 from agentdeck import __version__
 from agentdeck.agents import BUILTIN_AGENTS
 from agentdeck.config import load_config
-from agentdeck.errors import AgentdeckError
+from agentdeck.errors import AgentdeckError, ConfigError
 from agentdeck.logs import configure_logging
 from agentdeck.repository import RepositoryInfo, find_repository
 
@@ -176,6 +176,11 @@ def run_status(options: argparse.Namespace) -> int:
 
     repository = find_repository(Path(options.path))
     state = StateStore(repository.state_dir).load()
+    try:
+        load_config(repository.root)
+    except ConfigError as error:
+        # The tasks are still worth listing, so a broken config is a warning here.
+        print(f"agentdeck status: warning: {error}", file=sys.stderr)
     if options.json:
         print(json.dumps(state.to_dict(), indent=2, ensure_ascii=False))
         return 0

@@ -96,8 +96,8 @@ def load_config(repository_root: Path, extra: dict[str, Any] | None = None) -> C
     """Read and merge every config file of the repository; *extra* overrides them all.
 
     Raises:
-        ConfigError: a file is not valid TOML or a value is invalid; the message
-            names the file and the key.
+        ConfigError: a file is not valid TOML, a value is invalid, or
+            ``default_agent`` names no agent; the message names the file and the key.
     """
     config = Config()
     sources: list[Path] = []
@@ -108,6 +108,12 @@ def load_config(repository_root: Path, extra: dict[str, Any] | None = None) -> C
         sources.append(path)
     if extra:
         config = apply_table(config, extra, "command line")
+    if config.default_agent not in config.agents:
+        where = ", ".join(str(path) for path in sources) or "command line"
+        raise ConfigError(
+            f"{where}: default_agent {config.default_agent!r} is not an agent; use one of "
+            f"{', '.join(sorted(config.agents))}, or add [agents.{config.default_agent}] with a command"
+        )
     return replace(config, sources=tuple(sources))
 
 

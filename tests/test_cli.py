@@ -73,6 +73,23 @@ def test_invalid_config_exits_2(repo_path):
     assert_one_line_error(result, "config.toml", "branch_prefx")
 
 
+def test_unknown_default_agent_exits_2(repo_path):
+    (repo_path / ".agentdeck").mkdir()
+    (repo_path / ".agentdeck" / "config.toml").write_text('default_agent = "nosuchagent"\n')
+    result = run_cli(str(repo_path))
+    assert_one_line_error(result, "nosuchagent", "[agents.nosuchagent]")
+
+
+def test_status_warns_about_broken_config(repo_path):
+    (repo_path / ".agentdeck").mkdir()
+    (repo_path / ".agentdeck" / "config.toml").write_text("default_agent = \n")
+    result = run_cli("status", str(repo_path))
+    # The tasks are still listed: a broken config must not hide them.
+    assert result.returncode == 0
+    assert "no tasks" in result.stdout
+    assert "invalid TOML" in result.stderr
+
+
 def test_unknown_key_action_exits_2(repo_path):
     (repo_path / ".agentdeck").mkdir()
     (repo_path / ".agentdeck" / "config.toml").write_text('[keys]\nreveiw = "d"\n')

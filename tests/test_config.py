@@ -63,6 +63,7 @@ def test_relative_worktree_root(repo_path):
         ("[agents.x]\ncommand = []\n", "non-empty list"),
         ('[agents.x]\nargs = ["y"]\n', "agents.x.args"),
         ("[agents.x]\n", "has no command"),
+        ('default_agent = "nosuchagent"\n', "default_agent 'nosuchagent' is not an agent"),
     ],
 )
 def test_invalid_values_name_the_key(repo_path, text, fragment):
