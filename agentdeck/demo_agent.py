@@ -10,12 +10,16 @@ instructions. Each instruction is one line in one of these forms:
     replace OLD with NEW in PATH
 
 Anything else is written as a note to ``NOTES.md``. ``exit`` ends the agent.
+A bracketed paste of several lines, as agentdeck sends review comments and
+conflict prompts, is one prompt: each line is an instruction, and the lines
+that are notes make one note.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,9 @@ YELLOW = "\x1b[33m"
 RESET = "\x1b[0m"
 
 STEP_DELAY = 0.3
+
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
 
 _APPEND = re.compile(r"^append\s+(?P<text>.+?)\s+to\s+(?P<path>\S+)$", re.IGNORECASE)
 _CREATE = re.compile(r"^create\s+(?P<path>\S+)\s+with\s+(?P<text>.+)$", re.IGNORECASE)
@@ -99,7 +106,19 @@ def run_turn(prompt: str, root: Path) -> None:
     say(f"{CYAN}●{RESET} {BOLD}Reading the project{RESET} {DIM}in {root.name}{RESET}", STEP_DELAY)
     files = sorted(path.name for path in root.iterdir() if not path.name.startswith("."))
     say(f"  {DIM}found {len(files)} entries: {', '.join(files[:6])}{RESET}", STEP_DELAY)
-    edits = [plan(line, root) for line in instructions]
+    edits: list[Edit] = []
+    notes: list[str] = []
+    for line in instructions:
+        edit = plan(line, root)
+        if edit.path == root / "NOTES.md" and edit.describe.startswith("write a note"):
+            notes.append(line.strip())
+        else:
+            edits.append(edit)
+    if notes:
+        # One edit for all note lines, so each does not overwrite the one before.
+        path = root / "NOTES.md"
+        old = path.read_text(encoding="utf-8") if path.exists() else "# Notes\n\n"
+        edits.append(Edit(path, f"write {len(notes)} note line(s) to NOTES.md", old + "".join(f"- {note}\n" for note in notes)))
     say(f"{CYAN}●{RESET} {BOLD}Planned {len(edits)} edit(s){RESET}", STEP_DELAY)
     for edit in edits:
         say(f"  - {edit.describe}")
@@ -116,9 +135,36 @@ def run_turn(prompt: str, root: Path) -> None:
     say(f"{GREEN}●{RESET} {BOLD}Done.{RESET} Review the changes, or type another instruction.")
 
 
+def read_prompt() -> str | None:
+    """Read one prompt from the terminal: a line, or a whole bracketed paste; None at end of input."""
+    text = sys.stdin.readline()
+    if not text or PASTE_START not in text:
+        return text or None
+    while PASTE_END not in text:
+        more = sys.stdin.readline()
+        if not more:
+            break
+        text += more
+    return text.replace(PASTE_START, "").replace(PASTE_END, "")
+
+
+def _echo_control_characters_raw() -> None:
+    # The terminal echoes typed input. Echoed raw, the paste brackets are
+    # escape sequences the pane ignores, instead of a visible "^[[200~".
+    try:
+        attributes = termios.tcgetattr(sys.stdin.fileno())
+    except (termios.error, OSError, ValueError):
+        return
+    attributes[3] &= ~termios.ECHOCTL
+    termios.tcsetattr(sys.stdin.fileno(), termios.TCSANOW, attributes)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     root = Path.cwd()
+    _echo_control_characters_raw()
+    # Bracketed paste on: a pasted prompt of several lines arrives as one.
+    sys.stdout.write("\x1b[?2004h")
     say(f"{BOLD}demo agent{RESET} {DIM}(no model, no network){RESET}")
     if argv and argv[0].strip():
         say(f"{DIM}> {argv[0].splitlines()[0]}{RESET}")
@@ -126,12 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     while True:
         sys.stdout.write(f"{BOLD}›{RESET} ")
         sys.stdout.flush()
-        line = sys.stdin.readline()
-        if not line or line.strip() == "exit":
+        prompt = read_prompt()
+        if prompt is None or prompt.strip() == "exit":
             say("bye")
             return 0
-        if line.strip():
-            run_turn(line, root)
+        if prompt.strip():
+            run_turn(prompt, root)
 
 
 if __name__ == "__main__":
