@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from agentdeck.config import load_config
 from agentdeck.deck import Deck
@@ -80,3 +81,35 @@ async def test_hidden_task_notification_reaches_deck(demo_repo) -> None:
             assert hidden.id != shown.id
     finally:
         deck.shutdown()
+
+
+async def test_no_toast_for_terminal_being_typed_in(deck) -> None:
+    from agentdeck.ui.widgets.terminal_pane import TerminalPane
+
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        typed = deck.create_task("Typed", "append '# typed' to greet.py")
+        screen.task_list.sync(deck.tasks, screen.clock(), deck.queue_states())
+        screen.task_list.select_task(typed.id)
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        assert isinstance(app.focused, TerminalPane)
+        other = deck.create_task("Other", "append '# other' to greet.py")
+
+        def messages() -> list[str]:
+            return [str(notification.message) for notification in app._notifications]
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "Other is waiting for you." not in messages():
+            await pilot.pause(0.1)
+        # The task that is not typed into is announced; the one being typed into is not.
+        assert "Other is waiting for you." in messages()
+        assert "Typed is waiting for you." not in messages()
+        await pilot.press("y", "enter")
+        greet = Path(typed.worktree) / "greet.py"
+        while time.monotonic() < deadline and "# typed" not in greet.read_text():
+            await pilot.pause(0.1)
+        await pilot.pause(2.5)
+        assert "Typed finished its turn." not in messages()
+        assert other.id != typed.id

@@ -153,13 +153,18 @@ class DeckScreen(Screen[None]):
         self, changes: list[tuple[Task, SessionStatus]], program_events: list[tuple[Task, list[TerminalEvent]]] = ()
     ) -> None:
         announced: set[str] = set()
+        typing_to = self.terminal.session if self.terminal.has_focus else None
         for task, previous in changes:
             event = notification_for(previous, task.status)
-            if event is not None:
-                text, severity = event
-                self.announce(task, text, severity)
-                announced.add(task.id)
-        typing_to = self.terminal.session if self.terminal.has_focus else None
+            if event is None:
+                continue
+            text, severity = event
+            typing_here = typing_to is not None and typing_to is self.deck.session(task.id)
+            if typing_here and task.status in (SessionStatus.WAITING, SessionStatus.IDLE):
+                # The user is at that terminal and sees it; a toast would cover its prompt.
+                continue
+            self.announce(task, text, severity)
+            announced.add(task.id)
         for task, events in program_events:
             typing_here = typing_to is not None and typing_to is self.deck.session(task.id)
             for text in self.relay.relay(task.id, events, announced=task.id in announced, typing_here=typing_here, now=time.monotonic()):
