@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from agentdeck.deck import Deck
+from agentdeck.ui import input_parser
 from agentdeck.ui.bindings import DECK_BINDINGS, validate_keymap
 from agentdeck.ui.screens.deck import DeckScreen
 from agentdeck.ui.screens.merge_queue import MERGE_QUEUE_BINDINGS
@@ -38,6 +39,7 @@ class AgentdeckApp(App[None], inherit_bindings=False):
             ConfigError: the ``[keys]`` table names an unknown action.
         """
         super().__init__()
+        input_parser.install()
         self.deck = deck
         every_binding = [*DECK_BINDINGS, *ReviewScreen.BINDINGS, *MERGE_QUEUE_BINDINGS]
         known = {binding.id for binding in every_binding if binding.id}
