@@ -526,3 +526,18 @@ async def test_gc_threshold_restored(worktree: Path) -> None:
 
     assert during[0] == max(GC_GENERATION0_THRESHOLD, before[0])
     assert after == before
+
+
+async def test_question_mark_opens_help(worktree: Path) -> None:
+    from agentdeck.ui.screens.help import HelpScreen
+
+    app = ReviewApp(ReviewScreen("Say goodbye", loader(worktree)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+    assert app.dismissed_with == "not dismissed"

@@ -188,6 +188,7 @@ class ReviewScreen(Screen[str | None]):
         Binding("w", "toggle_wrap", "Wrap", id="review.toggle_wrap", tooltip="Wrap long lines, or scroll both sides sideways together"),
         Binding("e", "toggle_context", "Context", id="review.toggle_context", tooltip="Show or fold the unchanged lines between hunks"),
         Binding("W", "toggle_whitespace", "Whitespace", key_display="W", id="review.toggle_whitespace", tooltip="Hide or show changes that only touch whitespace"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False, id="review.help", tooltip="List every key"),
     ]
 
     DEFAULT_CSS = """
@@ -342,6 +343,11 @@ class ReviewScreen(Screen[str | None]):
         if self._review is None:
             return
         self.dismiss("approve")
+
+    def action_help(self) -> None:
+        from agentdeck.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
 
     def action_back(self) -> None:
         self.dismiss(None)
