@@ -596,7 +596,7 @@ def _process_alive(pid: int, since: float) -> bool:
 
     After a crash and a reboot the saved pid may belong to another process.
     Where /proc gives process start times, a process that started after *since*
-    counts as a different one; elsewhere any process with that pid counts as alive.
+    counts as a different one. Elsewhere any process with that pid counts as alive.
     """
     if pid == os.getpid():
         return True

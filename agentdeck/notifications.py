@@ -51,7 +51,7 @@ def desktop_notification(title: str, body: str) -> bool:
 
 
 RELAY_QUIET_SECONDS = 10.0
-"""The same bell or message from one task is relayed at most once in this many seconds."""
+"""The quiet period: ProgramEventRelay.relay drops the same bell or message from one task within this many seconds."""
 
 
 class ProgramEventRelay:

@@ -358,7 +358,7 @@ class ReviewWatch:
 
     :meth:`fingerprint` returns what :func:`review_fingerprint` returns. It
     first compares a signature with the one of the last check. The signature
-    holds the tips of the branch and the base branch, the worktree's index
+    contains the tips of the branch and the base branch, the worktree's index
     file, and the path, size, modification time and inode of every file that
     libgit2's status reports as changed against HEAD or untracked. Status itself finds edits
     of the other files by their stat data against the index, with git's own

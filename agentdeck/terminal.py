@@ -397,7 +397,7 @@ class Terminal:
 
     @property
     def mouse_encoding(self) -> str:
-        """The mouse report encoding the program chose: "sgr" (1006), "urxvt" (1015), "utf8" (1005) or "x10".
+        """Mouse report encoding the program chose: "sgr" (1006), "urxvt" (1015), "utf8" (1005) or "x10".
 
         When a program sets several of these modes, the first in that order
         wins, as in xterm.

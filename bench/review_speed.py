@@ -190,7 +190,7 @@ async def time_deck_key(deck: Deck, worktree: Path, size: int, runs: int, edited
                 deck_screen = app.screen
                 clock.reset()
                 # Timed from the action the d key runs: Pilot.press() adds
-                # its own waits for idle, which are not part of what a user sees.
+                # its own waits for idle, which are no part of the user's wait.
                 start = time.perf_counter()
                 deck_screen.action_review()
                 await wait_until(lambda: clock.first_frame is not None)

@@ -1,6 +1,6 @@
 """GitHub Copilot CLI in a real PTY: its start-up dialogs, one scripted turn, and its first screen in tmux.
 
-Signed out and without a model provider, Copilot CLI first asks whether to trust the
+Signed out and without a model provider, Copilot CLI first shows a dialog to trust the
 folder, then tells the user to sign in with ``/login``. agentdeck must read both as
 waiting and must never answer the sign-in for the user. With ``COPILOT_PROVIDER_BASE_URL``
 pointing at the scripted model server on 127.0.0.1 ("bring your own key" mode), one

@@ -89,6 +89,24 @@ def wait_for_group_exit(group: int, timeout: float = 20.0) -> bool:
     return False
 
 
+def wait_for_no_process_in(folder: Path, timeout: float = 20.0) -> bool:
+    """Wait until no process has its working directory inside *folder*."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inside = []
+        for cwd in Path("/proc").glob("[0-9]*/cwd"):
+            try:
+                target = os.readlink(cwd)
+            except OSError:
+                continue
+            if target.startswith(str(folder)):
+                inside.append(target)
+        if not inside:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def blob_at(repo: pygit2.Repository, commit: pygit2.Oid, path: str) -> bytes | None:
     tree = repo[commit].peel(pygit2.Tree)
     return repo[tree[path].id].data if path in tree else None
@@ -164,6 +182,9 @@ def test_kill_during_landing_then_resume(tmp_path: Path, with_check: bool) -> No
         # A git command the killed deck started runs on to its end, as after
         # a real crash; the repository is judged once it has finished.
         assert wait_for_group_exit(child.pid), f"{label}: a git command of the killed deck still runs"
+        # The check runs in a process group of its own, which its guard stops
+        # once the deck is gone; the next deck starts after that.
+        assert wait_for_no_process_in(root / ".git" / "agentdeck" / "checks"), f"{label}: the check outlived the deck"
 
         assert_consistent(root, initial, label)
         deck = Deck(find_repository(root), load_config(root, extra))
@@ -281,7 +302,7 @@ def test_resume_keeps_lock_a_process_holds(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
         holder.stdout.close()
-    # Once nothing holds it, the next start removes it.
+    # Once no process has it open, the next start removes it.
     entry.state = EntryState.LANDING
     entry.landing_pid = finished.pid
     resume_entries(root, Path(repo.path) / "agentdeck", [entry], lambda entry: None)

@@ -153,23 +153,27 @@ class DeckScreen(Screen[None]):
         self, changes: list[tuple[Task, SessionStatus]], program_events: list[tuple[Task, list[TerminalEvent]]] = ()
     ) -> None:
         announced: set[str] = set()
-        typing_to = self.terminal.session if self.terminal.has_focus else None
         for task, previous in changes:
             event = notification_for(previous, task.status)
             if event is None:
                 continue
             text, severity = event
-            typing_here = typing_to is not None and typing_to is self.deck.session(task.id)
-            if typing_here and task.status in (SessionStatus.WAITING, SessionStatus.IDLE):
-                # The user is at that terminal and sees it; a toast would cover its prompt.
+            if self._typing_into(task) and task.status in (SessionStatus.WAITING, SessionStatus.IDLE):
+                # The terminal is in front of the user, and a toast would cover its prompt.
                 continue
             self.announce(task, text, severity)
             announced.add(task.id)
+        now = time.monotonic()
         for task, events in program_events:
-            typing_here = typing_to is not None and typing_to is self.deck.session(task.id)
-            for text in self.relay.relay(task.id, events, announced=task.id in announced, typing_here=typing_here, now=time.monotonic()):
+            typing_here = self._typing_into(task)
+            for text in self.relay.relay(task.id, events, announced=task.id in announced, typing_here=typing_here, now=now):
                 self.announce(task, text, "information")
         self.task_list.sync(self.deck.tasks, self.clock(), self.deck.queue_states())
+
+    def _typing_into(self, task: Task) -> bool:
+        """Return whether the user's keys go to *task*'s terminal right now."""
+        session = self.terminal.session
+        return self.terminal.has_focus and session is not None and session is self.deck.session(task.id)
 
     def announce(self, task: Task, text: str, severity: str) -> None:
         """Tell the user about one status event: a toast, the bell, the outer terminal and the desktop."""
