@@ -14,7 +14,7 @@ from agentdeck.deck import Deck
 from agentdeck.errors import ReviewError
 from agentdeck.repository import find_repository
 from agentdeck.review_comments import ReviewComment, ReviewStore, format_prompt
-from tests.conftest import commit_files
+from tests.conftest import commit_files, screen_text
 
 # Turns on bracketed paste, reads raw input until the Enter that ends a
 # prompt, and saves exactly the bytes it got.
@@ -149,7 +149,7 @@ def catcher_deck(repo, repo_path, tmp_path):
 def test_comments_reach_agent_byte_exact(catcher_deck) -> None:
     deck, received = catcher_deck
     task = deck.create_task("Tidy the app", "tidy src/app.py")
-    wait_for(lambda: "ready>" in deck.session(task.id).terminal.text())
+    wait_for(lambda: "ready>" in screen_text(deck, task.id))
     deck.add_review_comment(task.id, comment(text='Quote "this" and $(that) `id` \\back\ttab'))
     deck.add_review_comment(task.id, ReviewComment("日本語.txt", "old", 1, 2, ("こんにちは", "\tindented"), "zweite Zeile: ünïcødé 🚀\n\nsecond paragraph"))
     pending = deck.review_comments(task.id).pending
