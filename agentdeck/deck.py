@@ -337,13 +337,19 @@ class Deck:
                 self.save()
         return changed
 
-    def refresh_diff_stats(self) -> None:
-        """Recount the lines added and removed by every task; slow, so call it from a worker."""
+    def refresh_diff_stats(self, selected: str | None = None) -> None:
+        """Recount the lines added and removed by every task; slow, so call it from a worker.
+
+        The *selected* task's review is computed along the way and kept while
+        its worktree stays as it is, so that review opens without waiting on git.
+        """
         for task in self.tasks:
             if not Path(task.worktree).is_dir():
                 continue
             try:
-                added, removed = review_module.diff_stat(Path(task.worktree), task.branch, task.base_branch)
+                added, removed = review_module.diff_stat(
+                    Path(task.worktree), task.branch, task.base_branch, keep_review=task.id == selected
+                )
             except Exception as error:  # a task mid-deletion or a broken worktree must not stop the others
                 log.warning("task %s: cannot count changes: %s", task.id, error)
                 continue

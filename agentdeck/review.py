@@ -277,13 +277,20 @@ def compute_review(
         repo = _open_worktree(worktree)
         # The deck's line counts poll the same watch, so a worktree unchanged
         # since that poll is not hashed again here.
-        merge_base, snapshot = watch_for(worktree, branch, base_branch).fingerprint().split(":")
+        fingerprint = watch_for(worktree, branch, base_branch).fingerprint()
+        key = (str(worktree), branch, base_branch, ignore_whitespace)
+        if lazy_hunks:
+            with _registry_lock:
+                cached = _reviews.get(key)
+            if cached is not None and cached.fingerprint == fingerprint:
+                return _unparsed_copy(cached)
+        merge_base, snapshot = fingerprint.split(":")
         files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace, lazy_hunks)
     else:
         files, merge_base, snapshot = _changes_from_libgit2(worktree, branch, base_branch, ignore_whitespace)
     files = _split_unrelated_empty_renames(files)
 
-    return Review(
+    review = Review(
         merge_base=merge_base,
         files=files,
         added=sum(change.added for change in files),
@@ -294,6 +301,24 @@ def compute_review(
         snapshot=snapshot,
         ignore_whitespace=ignore_whitespace,
     )
+    if git is not None and lazy_hunks:
+        with _registry_lock:
+            _reviews.pop(key, None)
+            _reviews[key] = review
+            while len(_reviews) > REVIEW_CACHE_SIZE:
+                del _reviews[next(iter(_reviews))]
+        return _unparsed_copy(review)
+    return review
+
+
+def _unparsed_copy(review: Review) -> Review:
+    """Copy *review* with its own file objects, so parsing them leaves the kept review's patch text unparsed.
+
+    A kept review with parsed hunks would hold an object per patch line for
+    as long as it is kept, and every full garbage collection walks them all.
+    The patch text is shared, not copied.
+    """
+    return replace(review, files=[replace(change, hunks=list(change.hunks)) for change in review.files])
 
 
 EMPTY_BLOB_ID = str(pygit2.hash(b""))
@@ -439,6 +464,12 @@ _watches: dict[tuple[str, str, str], ReviewWatch] = {}
 # worktree keeps its last counts here, so a poll of an unchanged worktree
 # costs one status walk and no diff.
 _counts: dict[tuple[str, str, str], tuple[str, tuple[int, int]]] = {}
+# The last lazy reviews computed, by worktree, kept while their fingerprint
+# holds. The deck computes the selected task's review as part of its line
+# count poll, so opening that review needs only the stat check.
+_reviews: dict[tuple[str, str, str, bool], Review] = {}
+REVIEW_CACHE_SIZE = 4
+"""How many reviews :func:`compute_review` keeps; each holds its patch text until its files are parsed."""
 _registry_lock = threading.Lock()
 
 
@@ -453,7 +484,7 @@ def watch_for(worktree: Path, branch: str, base_branch: str) -> ReviewWatch:
     return watch
 
 
-def diff_stat(worktree: Path, branch: str, base_branch: str) -> tuple[int, int]:
+def diff_stat(worktree: Path, branch: str, base_branch: str, *, keep_review: bool = False) -> tuple[int, int]:
     """Return the (added, removed) line totals of the same changes as :func:`compute_review`.
 
     No patch text is built or parsed, and the totals are counted again only
@@ -461,17 +492,29 @@ def diff_stat(worktree: Path, branch: str, base_branch: str) -> tuple[int, int]:
     With the ``git`` executable the counting runs in ``git diff --numstat``,
     outside this process.
 
+    With *keep_review* and git on PATH, the totals come from a lazy
+    :func:`compute_review` instead, which then keeps that review, so a review
+    opened next on an unchanged worktree is ready at once. Its patch text is
+    built but not parsed.
+
     Raises:
         ReviewError: as for :func:`compute_review`.
     """
     key = (str(worktree), branch, base_branch)
+    git = shutil.which("git")
+    if keep_review and git is not None:
+        review = compute_review(worktree, branch, base_branch, lazy_hunks=True)
+        counts = (review.added, review.removed)
+        with _registry_lock:
+            _counts[key] = (review.fingerprint, counts)
+        return counts
+
     fingerprint = watch_for(worktree, branch, base_branch).fingerprint()
     with _registry_lock:
         cached = _counts.get(key)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
 
-    git = shutil.which("git")
     if git is None:
         _, _, _, diff = _diff_worktree(worktree, branch, base_branch, False)
         counts = (diff.stats.insertions, diff.stats.deletions)
@@ -552,7 +595,16 @@ def leading_rows(change: FileChange, count: int) -> list[Row]:
     patch could still pair differently are left out.
     """
     if not change.patch:
-        hunks = change.hunks
+        # Parsed already (by an earlier look at this review): the same cut, on the parsed lines.
+        hunks = []
+        budget = 2 * count + 1
+        for hunk in change.hunks:
+            if budget <= 0:
+                break
+            hunks.append(replace(hunk, lines=hunk.lines[:budget]))
+            budget -= len(hunks[-1].lines) + 1
+        if hunks:
+            _drop_unsettled_lines(hunks[-1])
     else:
         # A row takes one or two patch lines, the file headers before the first hunk none.
         body = change.patch[change.patch.find(b"\n@@ ") + 1 :]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentdeck.review import ReviewWatch, compute_review, leading_rows, load_hunks, side_by_side
+from agentdeck.review import ReviewWatch, compute_review, diff_stat, leading_rows, load_hunks, side_by_side
 from tests.test_review import BRANCH, GIT, by_path, git, index_file, make_repository, make_task
 
 pytestmark = pytest.mark.skipif(GIT is None, reason="the git CLI is the reference these tests compare against")
@@ -98,6 +98,9 @@ def test_leading_rows_start_full_layout(tmp_path: Path, edit: str, count: int) -
     assert leading, "no rows for the first screen"
     assert len(leading) <= count
     assert leading == full[: len(leading)]
+    # A second look at the same review finds the patch parsed; the cut is the same.
+    load_hunks(change)
+    assert leading_rows(change, count) == leading
 
 
 def test_leading_rows_leave_out_unpaired_lines(tmp_path: Path) -> None:
@@ -215,3 +218,46 @@ def test_similar_lines_paired(tmp_path: Path) -> None:
 
     assert changed == [("line 3", "line 3 edited"), ("line 9", "line 9 edited")]
     assert added == ["unrelated 23757", "unrelated 71271"]
+
+
+def test_kept_review_is_reused_and_stays_unparsed(tmp_path: Path) -> None:
+    _, worktree = make_task(tmp_path)
+    age_worktree(worktree)
+
+    first = compute_review(worktree, BRANCH, "main", lazy_hunks=True)
+    for change in first.files:
+        load_hunks(change)
+    second = compute_review(worktree, BRANCH, "main", lazy_hunks=True)
+
+    assert second.fingerprint == first.fingerprint
+    assert second is not first
+    # Parsing the first copy left the kept review's patch text unparsed.
+    assert any(change.patch for change in second.files)
+    for left, right in zip(first.files, second.files, strict=True):
+        assert load_hunks(right) == left.hunks, right.path
+
+
+def test_kept_review_follows_an_edit(tmp_path: Path) -> None:
+    _, worktree = make_task(tmp_path)
+    age_worktree(worktree)
+    before = by_path(compute_review(worktree, BRANCH, "main", lazy_hunks=True).files)
+
+    (worktree / "run.sh").write_text("echo hi\necho again\n")
+    after = by_path(compute_review(worktree, BRANCH, "main", lazy_hunks=True).files)
+
+    assert (after["run.sh"].added, after["run.sh"].removed) != (before["run.sh"].added, before["run.sh"].removed)
+    assert [line.text for line in load_hunks(after["run.sh"])[0].lines][-1] == "echo again"
+
+
+def test_diff_stat_that_keeps_the_review_counts_as_numstat(tmp_path: Path) -> None:
+    _, worktree = make_task(tmp_path)
+
+    kept = diff_stat(worktree, BRANCH, "main", keep_review=True)
+    review = compute_review(worktree, BRANCH, "main")
+    totals = [line.split("\t")[:2] for line in git(worktree, "diff", "--numstat", "-M", "-C", review.merge_base, review.snapshot).splitlines()]
+
+    assert kept == (
+        sum(int(added) for added, _ in totals if added != "-"),
+        sum(int(removed) for _, removed in totals if removed != "-"),
+    )
+    assert diff_stat(worktree, BRANCH, "main") == kept

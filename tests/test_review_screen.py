@@ -242,8 +242,8 @@ async def test_wide_characters_keep_columns(worktree: Path, size: tuple[int, int
         view = app.screen.query_one(DiffView)
         lines = [view.render_line(y).text for y in range(len(view.rows))]
         width = view.scrollable_content_region.width
+        assert screen.selected_file.path == "wide.txt"
 
-    assert screen.selected_file.path == "wide.txt"
     assert "日本語" in lines[1]
     assert len(lines) == 5
     separator_columns = {cell_len(line[: line.index(SEPARATOR)]) for line in lines[1:]}
@@ -459,8 +459,8 @@ async def test_syntax_colours_after_highlight(worktree: Path) -> None:
         view = app.screen.query_one(DiffView)
         context = next(index for index, row in enumerate(view.rows) if row.kind == "context")
         colours = {segment.style.color for segment in view.render_line(context) if segment.text.strip() and segment.style}
+        assert view.prepared.highlight is not None
 
-    assert view.prepared.highlight is not None
     assert len(colours) >= 3
 
 

@@ -185,9 +185,13 @@ class DeckScreen(Screen[None]):
             driver.write(terminal_notification("agentdeck", message, inside_tmux="TMUX" in os.environ))
         desktop_notification("agentdeck", message)
 
-    @work(thread=True, exclusive=True, group="diff-stats")
     def refresh_diff_stats(self) -> None:
-        self.deck.refresh_diff_stats()
+        task = self.selected_task()
+        self._count_changes(task.id if task is not None else None)
+
+    @work(thread=True, exclusive=True, group="diff-stats")
+    def _count_changes(self, selected: str | None) -> None:
+        self.deck.refresh_diff_stats(selected)
 
     # -- events ---------------------------------------------------------------------------
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -54,6 +56,15 @@ collection walks all of them, taking 100 ms or more on the benchmark
 machine. Scrolling allocates strips quickly, so with the default a full
 collection ran every 17 frames or so. With this value, paging through such a
 file ran 3 full collections in 736 frames instead of 68 (bench/review_speed.py).
+"""
+
+FREEZE_FROM_LINES = 2_000
+"""Changed lines from which the objects alive once a file is laid out or coloured are kept out of garbage collection.
+
+With ``gc.freeze()`` full collections skip the rows and colour runs of a
+big diff, which otherwise walk all of them (about 100 ms for a 50,000-line
+diff) every so often while the reader scrolls. ``gc.unfreeze()`` undoes it
+when the screen closes.
 """
 
 PREFETCH_LINES = 20_000
@@ -148,11 +159,67 @@ class _ReviewFooter(Footer):
     """The footer, with the keys of :data:`_NARROW_HIDDEN` marked so CSS can hide them on narrow screens."""
 
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown_keys = _footer_keys(self.screen)
         for widget in super().compose():
             # Footer keys are FooterKey widgets, which Textual does not export; each carries its binding's action.
             if getattr(widget, "action", None) in _NARROW_HIDDEN:
                 widget.add_class("-narrow-hidden")
             yield widget
+
+    def bindings_changed(self, screen: Screen) -> None:
+        # Focus moves and binding refreshes announce a change even when the
+        # keys stay the same. Rebuilding the keys costs a few milliseconds
+        # each time, on the way to the first frame of a review, so only a
+        # real change rebuilds them.
+        keys = _footer_keys(screen)
+        if self._bindings_ready and keys == self._shown_keys:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            # The rebuild is scheduled now (below); later calls before it runs have nothing new.
+            self._shown_keys = keys
+        super().bindings_changed(screen)
+
+    _shown_keys: tuple[tuple[object, ...], ...] = ()
+
+    def on_mount(self) -> None:
+        # Mounted after the screen's bindings were announced, so it shows them now.
+        self.bindings_changed(self.screen)
+
+
+def _footer_keys(screen: Screen) -> tuple[tuple[object, ...], ...]:
+    """What the footer shows for *screen*: each shown binding's key, action, description, state and tooltip."""
+    return tuple(
+        (binding.key, binding.action, binding.description, enabled, tooltip)
+        for _, binding, enabled, tooltip in screen.active_bindings.values()
+        if binding.show
+    )
+
+
+class _Handoff:
+    """A worker's job, and then its result, each handed over once.
+
+    Textual's Worker and its task refer to each other, so a finished worker
+    lives until a full garbage collection, holding its work and its result.
+    Passed through this box, emptied on use, they leave a finished worker
+    holding no diff, and a closed review's rows go at once.
+    """
+
+    __slots__ = ("_content",)
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._content: object = work
+
+    def run(self) -> _Handoff:
+        """Run the job in the worker's thread and keep its result; returns the box."""
+        work, self._content = self._content, None
+        self._content = work()  # type: ignore[operator]
+        return self
+
+    def take(self) -> Any:
+        """Return the result and empty the box."""
+        content, self._content = self._content, None
+        return content
 
 
 class ReviewScreen(Screen[str | None]):
@@ -202,6 +269,7 @@ class ReviewScreen(Screen[str | None]):
         #review-rounds { height: auto; max-height: 10; padding: 0 1; color: $text-muted; background: $panel; }
         #review-file-header { height: 1; padding: 0 1; background: $boost; }
         #review-diff { height: 1fr; }
+        #review-footer-placeholder { dock: bottom; height: 1; background: $footer-background; }
         .-hidden { display: none; }
         &.-narrow FooterKey.-narrow-hidden { display: none; }
         Footer.-compact FooterLabel { margin-right: 2; }
@@ -232,12 +300,17 @@ class ReviewScreen(Screen[str | None]):
         self._polling = False
         self._gc_threshold = gc.get_threshold()
         self._bindings_stale = False
+        self._frozen = False
+        # The first load starts now, while the screen is still being built:
+        # most of it waits on git, so it overlaps the screen's own set-up.
+        self._first_load: Future[_Handoff] | None = Future()
+        threading.Thread(target=self._run_first_load, args=(self._first_load,), name="agentdeck-review-load", daemon=True).start()
 
     # -- state -------------------------------------------------------------------------
 
     @property
     def review(self) -> Review | None:
-        """The loaded review, or None while loading or after an error."""
+        """The loaded review, or None while loading, after an error, and once the screen is closed."""
         return self._review
 
     @property
@@ -269,8 +342,10 @@ class ReviewScreen(Screen[str | None]):
             with Vertical():
                 yield Static("", id="review-file-header", markup=False)
                 yield DiffView(id="review-diff")
-        # ctrl+p still opens the command palette; its footer entry would overlap the keys at 80 columns.
-        yield _ReviewFooter(compact=True, show_command_palette=False)
+        # The footer builds a widget per key, which takes the UI thread a few
+        # tens of milliseconds that the first diff needs. It takes this
+        # placeholder's row once the diff is drawn (on_diff_view_painted).
+        yield Static("", id="review-footer-placeholder")
 
     def on_mount(self) -> None:
         # Collecting less often makes full collections rarer, each of which
@@ -366,10 +441,10 @@ class ReviewScreen(Screen[str | None]):
         if event.state != WorkerState.SUCCESS:
             return
         if worker.group == _LOAD_GROUP:
-            review, reviews, prepared = worker.result
+            review, reviews, prepared = worker.result.take()
             self._show_review(review, reviews, prepared)
         elif worker.group == _ROWS_GROUP:
-            review, change, prepared = worker.result
+            review, change, prepared = worker.result.take()
             if review is self._review:
                 previous = self._prepared.get(change.path)
                 self._prepared[change.path] = prepared
@@ -377,15 +452,17 @@ class ReviewScreen(Screen[str | None]):
                     # Rows that replace a file's leading rows keep the reader's place in them.
                     replaces_leading = previous is not None and previous.partial
                     self._show_prepared(change, prepared, keep_place=self._keep_place or replaces_leading)
+                    self._freeze_if_big()
                 self._start_prefetch()
         elif worker.group == _PREFETCH_GROUP:
-            review, prepared = worker.result
+            review, prepared = worker.result.take()
             if review is self._review:
                 for path, layout in prepared.items():
                     self._prepared.setdefault(path, layout)
         elif worker.group == _HIGHLIGHT_GROUP:
-            prepared, highlight = worker.result
+            prepared, highlight = worker.result.take()
             self.query_one(DiffView).set_highlight(prepared, highlight)
+            self._freeze_if_big()
         elif worker.group == _POLL_GROUP:
             self._polling = False
             if self._review is not None and worker.result != self._review.fingerprint:
@@ -401,8 +478,16 @@ class ReviewScreen(Screen[str | None]):
         # big change, so it runs in a thread and never on the event loop.
         self._keep_place = keep_place
         selected_path = self.selected_file.path if keep_place and self.selected_file is not None else None
+        first_load, self._first_load = self._first_load, None
+        if first_load is not None and not self._ignore_whitespace:
+            # The load begun when the screen was made; the worker waits for its result.
+            work = first_load.result
+        else:
+            if first_load is not None:
+                first_load.cancel()
+            work = _Handoff(partial(self._load, self._ignore_whitespace, selected_path)).run
         self.run_worker(
-            partial(self._load, self._ignore_whitespace, selected_path),
+            work,
             name="load review",
             description="load review",
             group=_LOAD_GROUP,
@@ -410,6 +495,16 @@ class ReviewScreen(Screen[str | None]):
             exclusive=True,
             exit_on_error=False,
         )
+
+    def _run_first_load(self, future: Future[_Handoff]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = _Handoff(partial(self._load, False, None)).run()
+        except BaseException as error:  # noqa: BLE001 - handed to the load worker, which reports it
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
     def _load(self, ignore_whitespace: bool, selected_path: str | None) -> tuple[Review, TaskReviews, dict[str, PreparedDiff]]:
         """Compute the review and lay out the file to show first: *selected_path* after a reload, else the first file.
@@ -437,7 +532,7 @@ class ReviewScreen(Screen[str | None]):
         if not waiting or sum(change.added + change.removed for change in waiting) > PREFETCH_LINES:
             return
         self.run_worker(
-            partial(self._prefetch, review, waiting),
+            _Handoff(partial(self._prefetch, review, waiting)).run,
             name="lay out the other files",
             description="lay out the other files",
             group=_PREFETCH_GROUP,
@@ -487,6 +582,7 @@ class ReviewScreen(Screen[str | None]):
             self._bindings_stale = False
             self.refresh_bindings()
             status.update(f"No changes against {review.base_branch} yet.")
+            self._mount_footer()
             self.query_one("#review-body").add_class("-hidden")
             self._selected = None
             return
@@ -504,6 +600,7 @@ class ReviewScreen(Screen[str | None]):
         self._select(index, keep_place=keep_place)
 
     def _show_load_error(self, error: BaseException | None) -> None:
+        self._mount_footer()
         if isinstance(error, AgentdeckError):
             log.warning("review of %r failed: %s", self._title, error)
             message = str(error)
@@ -542,7 +639,7 @@ class ReviewScreen(Screen[str | None]):
         if self._review is None or change is not self.selected_file:
             return
         self.run_worker(
-            partial(self._prepare, self._review, change),
+            _Handoff(partial(self._prepare, self._review, change)).run,
             name=f"lay out {change.path}",
             description=f"lay out {change.path}",
             group=_ROWS_GROUP,
@@ -567,21 +664,29 @@ class ReviewScreen(Screen[str | None]):
         # GIL for most of their time, so they start once the rows they follow
         # are on screen.
         event.stop()
-        if self._bindings_stale:
-            self._bindings_stale = False
-            self.refresh_bindings()
         change = self.selected_file
         prepared = event.prepared
         if change is None or prepared is not self._prepared.get(change.path):
             return
+        self._mount_footer()
+        if self._bindings_stale:
+            self._bindings_stale = False
+            self.refresh_bindings()
         if prepared.partial:
             self._start_layout(change)
         elif prepared.highlight is None and (prepared.old_lines or prepared.new_lines):
             self._start_highlight(change, prepared)
 
+    def _mount_footer(self) -> None:
+        placeholders = self.query("#review-footer-placeholder")
+        if placeholders:
+            # ctrl+p still opens the command palette; its footer entry would overlap the keys at 80 columns.
+            self.mount(_ReviewFooter(compact=True, show_command_palette=False), before=placeholders.first())
+            placeholders.remove()
+
     def _start_highlight(self, change: FileChange, prepared: PreparedDiff) -> None:
         self.run_worker(
-            partial(self._highlight, prepared, self.app.current_theme.dark),
+            _Handoff(partial(self._highlight, prepared, self.app.current_theme.dark)).run,
             name=f"highlight {change.path}",
             description=f"highlight {change.path}",
             group=_HIGHLIGHT_GROUP,
@@ -596,9 +701,21 @@ class ReviewScreen(Screen[str | None]):
         highlight = highlight_file if size <= IN_PROCESS_HIGHLIGHT_LINES else highlight_file_in_process
         return prepared, highlight(prepared.path, prepared.old_lines, prepared.new_lines, dark)
 
+    def _freeze_if_big(self) -> None:
+        change = self.selected_file
+        if change is not None and change.added + change.removed >= FREEZE_FROM_LINES:
+            gc.freeze()
+            self._frozen = True
+
     def on_unmount(self) -> None:
         shutdown_highlighter()
         gc.set_threshold(*self._gc_threshold)
+        # The diff's objects go by reference counting now, rather than waiting
+        # for a full collection to find the screen's widgets unreachable.
+        self._review = None
+        self._prepared = {}
+        if self._frozen:
+            gc.unfreeze()
 
     # -- comments ----------------------------------------------------------------------
 

@@ -138,6 +138,16 @@ def prepare_leading(change: FileChange, count: int) -> PreparedDiff:
     return prepared
 
 
+def _empty(cache: LRUCache) -> None:
+    """Remove every entry of *cache* one by one.
+
+    ``LRUCache.clear()`` leaves its entries linked in a ring, which only a
+    full garbage collection frees, with all the rows and strips in it.
+    """
+    for key in list(cache.keys()):
+        cache.discard(key)
+
+
 @dataclass(frozen=True, slots=True)
 class LineSelection:
     """Lines chosen for a comment: one side of one file, from start to end."""
@@ -311,7 +321,7 @@ class DiffView(ScrollView, can_focus=True):
         self._diff = diff
         self._painted = False
         self._message = message
-        self._spans.clear()
+        _empty(self._spans)
         self._relayout()
 
         if keep_place and top_key is not None:
@@ -437,8 +447,25 @@ class DiffView(ScrollView, can_focus=True):
         self._styles.clear()
         self._invalidate()
 
+    def on_mount(self) -> None:
+        # Make both scrollbars now, hidden. Made with the first diff, each
+        # would need another layout pass, a frame later, before the rows are
+        # drawn. _relayout_size shows them when the rows need them.
+        _ = self.vertical_scrollbar, self.horizontal_scrollbar
+
     def on_resize(self) -> None:
         self._relayout_size()
+
+    def on_unmount(self) -> None:
+        # Rows, strips and colours go by reference counting now, rather than
+        # waiting for a full collection to find the widget unreachable.
+        self._diff = EMPTY_DIFF
+        self._rows = []
+        self._hunk_rows = []
+        self._pairs = {}
+        self._line_starts = []
+        _empty(self._strips)
+        _empty(self._spans)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -486,6 +513,18 @@ class DiffView(ScrollView, can_focus=True):
         self._relayout_size()
 
     def _relayout_size(self) -> None:
+        self._size_for_width()
+        if not self.container_size:
+            return
+        # Settle the scrollbars now rather than in the screen's next layout
+        # pass, so the rows are drawn in the very next frame. When one comes
+        # or goes, the rows are sized again for the width that is left.
+        self._refresh_scrollbars()
+        if self.scrollable_content_region.width != self._measured_width:
+            self._size_for_width()
+            self._refresh_scrollbars()
+
+    def _size_for_width(self) -> None:
         width = self.scrollable_content_region.width
         self._measured_width = width
         self._invalidate()
