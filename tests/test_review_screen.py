@@ -18,7 +18,7 @@ from agentdeck.review import Review, ReviewWatch, compute_review
 from agentdeck.review_comments import ReviewStore, format_prompt
 from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
 from agentdeck.ui.screens.review_comment import CommentScreen
-from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, SEPARATOR, DiffView
+from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, MORE_LEFT, MORE_RIGHT, SEPARATOR, DiffView
 from agentdeck.ui.widgets.file_list import FileList
 
 BRANCH = "agentdeck/greeting"
@@ -345,6 +345,34 @@ async def test_wrap_marks_continuation(worktree: Path) -> None:
     assert "farewell" in "".join(lines[3:])
     assert view.virtual_size.height > len(view.rows)
     assert "wrap" in wrapped
+
+
+async def test_cut_lines_marked_at_edges(worktree: Path) -> None:
+    (worktree / "greeting.py").write_text('def greet():\n    return "goodbye, ' + "and farewell " * 12 + '"\n')
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        long_row = next(index for index, row in enumerate(view.rows) if "farewell" in row.new_text)
+        short_row = next(index for index, row in enumerate(view.rows) if row.new_text == "def greet():")
+        at_start = view.render_line(long_row).text
+        short = view.render_line(short_row).text
+        view.focus()
+        for _ in range(8):
+            await pilot.press("right")
+        await pilot.pause()
+        scrolled = view.render_line(long_row).text
+        await pilot.press("w")
+        await pilot.pause()
+        wrapped = [view.render_line(y).text for y in range(view.virtual_size.height)]
+
+    assert at_start.endswith(MORE_RIGHT)
+    assert MORE_LEFT not in at_start
+    assert MORE_RIGHT not in short and MORE_LEFT not in short
+    new_side = scrolled.split(SEPARATOR)[-1]
+    assert MORE_LEFT in new_side
+    assert not any(MORE_RIGHT in line or MORE_LEFT in line for line in wrapped)
 
 
 async def test_context_expands_and_folds(worktree: Path) -> None:

@@ -41,6 +41,10 @@ from agentdeck.ui.diff_highlight import FileHighlight, LineStyles
 FILLER = "\N{BOX DRAWINGS LIGHT DIAGONAL UPPER RIGHT TO LOWER LEFT}"
 SEPARATOR = "\N{BOX DRAWINGS LIGHT VERTICAL}"
 CONTINUATION = "\N{RIGHTWARDS ARROW WITH HOOK}"
+MORE_RIGHT = "\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}"
+"""Drawn in a line's last column when, without wrapping, the line goes on past the right edge."""
+MORE_LEFT = "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}"
+"""Drawn in a line's first column when it is scrolled sideways past text on the left."""
 """Shown in the gutter of the second and later screen lines of a wrapped row."""
 COMMENT_MARK = "\N{BLACK CIRCLE}"
 """Shown in the gutter of a line that has a pending review comment."""
@@ -184,6 +188,7 @@ class DiffView(ScrollView, can_focus=True):
     | `diff-view--cursor` | The gutter of the cursor line and the selected lines. |
     | `diff-view--comment` | The mark of a line with a pending comment. |
     | `diff-view--message` | The note shown when a file has no text to compare. |
+    | `diff-view--more` | The marks at an edge where a line goes on out of view, without wrapping. |
     """
 
     BINDINGS = [
@@ -213,6 +218,7 @@ class DiffView(ScrollView, can_focus=True):
         "diff-view--cursor",
         "diff-view--comment",
         "diff-view--message",
+        "diff-view--more",
     }
 
     DEFAULT_CSS = """
@@ -231,6 +237,7 @@ class DiffView(ScrollView, can_focus=True):
         & > .diff-view--cursor { color: $text; background: $accent 60%; text-style: bold; }
         & > .diff-view--comment { color: $text-warning; background: $panel; text-style: bold; }
         & > .diff-view--message { color: $text-muted; text-style: italic; }
+        & > .diff-view--more { color: $text-warning; text-style: bold; }
     }
     """
 
@@ -780,7 +787,24 @@ class DiffView(ScrollView, can_focus=True):
             strip = Strip(self._segments(side, number, text, spans, style, word_class))
             return strip.crop_extend(start, start + text_width, style)
         strip = Strip(self._segments(side, number, text, spans, style, word_class))
-        return strip.crop_extend(scroll_x, scroll_x + text_width, style)
+        shown = strip.crop_extend(scroll_x, scroll_x + text_width, style)
+        if self._wrap or text_width < 3:
+            return shown
+        # Without wrapping, a line cut at an edge says so there, as less -S does.
+        more = style + self._more_style()
+        if strip.cell_length > scroll_x + text_width:
+            shown = Strip.join([shown.crop(0, text_width - 1), Strip([Segment(MORE_RIGHT, more)], 1)])
+        if scroll_x and strip.cell_length > 0:
+            shown = Strip.join([Strip([Segment(MORE_LEFT, more)], 1), shown.crop(1, text_width)])
+        return shown
+
+    def _more_style(self) -> Style:
+        # Only the marker's own colour and weight, so it keeps the line's background.
+        style = self._styles.get("more")
+        if style is None:
+            style = self.get_component_rich_style("diff-view--more", partial=True)
+            self._styles["more"] = style
+        return style
 
     def _segments(
         self, side: str, number: int | None, text: str, spans: tuple[tuple[int, int], ...], style: Style, word_class: str
