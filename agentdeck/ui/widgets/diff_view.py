@@ -787,16 +787,16 @@ class DiffView(ScrollView, can_focus=True):
             strip = Strip(self._segments(side, number, text, spans, style, word_class))
             return strip.crop_extend(start, start + text_width, style)
         strip = Strip(self._segments(side, number, text, spans, style, word_class))
-        shown = strip.crop_extend(scroll_x, scroll_x + text_width, style)
+        visible = strip.crop_extend(scroll_x, scroll_x + text_width, style)
         if self._wrap or text_width < 3:
-            return shown
-        # Without wrapping, a line cut at an edge says so there, as less -S does.
+            return visible
+        # Without wrapping, a line cut at an edge gets a mark there, as in less -S.
         more = style + self._more_style()
         if strip.cell_length > scroll_x + text_width:
-            shown = Strip.join([shown.crop(0, text_width - 1), Strip([Segment(MORE_RIGHT, more)], 1)])
+            visible = Strip.join([visible.crop(0, text_width - 1), Strip([Segment(MORE_RIGHT, more)], 1)])
         if scroll_x and strip.cell_length > 0:
-            shown = Strip.join([Strip([Segment(MORE_LEFT, more)], 1), shown.crop(1, text_width)])
-        return shown
+            visible = Strip.join([Strip([Segment(MORE_LEFT, more)], 1), visible.crop(1, text_width)])
+        return visible
 
     def _more_style(self) -> Style:
         # Only the marker's own colour and weight, so it keeps the line's background.
