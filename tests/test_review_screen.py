@@ -167,13 +167,14 @@ async def test_hunk_keys_scroll_to_hunks(worktree: Path) -> None:
         after_next = (view.current_hunk, view.scroll_offset.y)
         next_text = screen_text(app)
 
-        await pilot.press("]", "]")
+        await pilot.press("]")
         await pilot.pause()
         after_last = (view.current_hunk, view.scroll_offset.y)
 
-        await pilot.press("[", "[", "[")
+        await pilot.press("[", "[")
         await pilot.pause()
         after_previous = (view.current_hunk, view.scroll_offset.y)
+        still = screen.selected_file.path
 
     assert len(hunk_rows) == 3
     assert after_next == (1, hunk_rows[1])
@@ -181,6 +182,39 @@ async def test_hunk_keys_scroll_to_hunks(worktree: Path) -> None:
     # The last hunk is near the end, so the view stops at its bottom.
     assert after_last == (2, view.max_scroll_y)
     assert after_previous == (0, 0)
+    assert still == "long.txt"
+
+
+async def test_hunk_keys_cross_files(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(DiffView)
+        # greeting.py has one hunk, so ] goes on to long.txt and its first hunk.
+        await pilot.press("]")
+        await settle(pilot)
+        entered = (screen.selected_file.path, view.current_hunk, view.cursor)
+        first_header = next(index for index, row in enumerate(view.rows) if row.kind == "hunk")
+
+        await pilot.press("]", "]", "]")
+        await settle(pilot)
+        past_last = screen.selected_file.path
+
+        await pilot.press("[")
+        await settle(pilot)
+        back = (screen.selected_file.path, view.current_hunk, len([row for row in view.rows if row.kind == "hunk"]))
+
+        for _ in range(6):
+            await pilot.press("[")
+            await settle(pilot)
+        start = (screen.selected_file.path, view.current_hunk, view.cursor)
+
+    assert entered == ("long.txt", 0, first_header)
+    assert past_last == "wide.txt"
+    # [ from the first hunk of wide.txt lands on the last hunk of long.txt.
+    assert back == ("long.txt", 2, 3)
+    assert start == ("greeting.py", 0, 0)
 
 
 async def test_loading_shown_until_loaded(worktree: Path) -> None:

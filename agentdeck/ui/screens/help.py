@@ -32,7 +32,7 @@ HELP_TEXT = """\
 `tab` / `shift+tab` move between fields, `ctrl+s` creates the task, `escape` cancels.
 
 ## Review
-`j` / `k` next / previous file, `[` / `]` previous / next hunk, `c` comment on the cursor line (`shift+up` / `shift+down` select lines first), `r` send the pending comments to the agent as one prompt, `a` approve (commit pending changes and queue the task), `u` unified or side by side, `w` wrap, `e` show or fold unchanged lines, `W` hide whitespace-only changes, `?` this help, `escape` back.
+`j` / `k` next / previous file, `[` / `]` previous / next hunk (on into the previous or next file at either end), `c` comment on the cursor line (`shift+up` / `shift+down` select lines first), `r` send the pending comments to the agent as one prompt, `a` approve (commit pending changes and queue the task), `u` unified or side by side, `w` wrap, `e` show or fold unchanged lines, `W` hide whitespace-only changes, `?` this help, `escape` back.
 
 ## Merge queue
 `l` land the queue in order, `x` remove the selected entry, `r` queue a parked entry again, `s` change its strategy, `a` send a conflict to its agent, `K` / `J` move the entry up / down, `escape` back.

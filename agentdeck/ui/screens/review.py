@@ -228,7 +228,7 @@ class ReviewScreen(Screen[str | None]):
     | Key | Action |
     | :- | :- |
     | `j` / `k` | Next / previous file. |
-    | `]` / `[` | Next / previous hunk. |
+    | `]` / `[` | Next / previous hunk, going on into the next or previous file at either end. |
     | `u` | Unified or side by side. |
     | `w` | Wrap long lines or scroll sideways. |
     | `e` | Show or fold unchanged lines. |
@@ -245,8 +245,8 @@ class ReviewScreen(Screen[str | None]):
     BINDINGS = [
         Binding("j", "next_file", "Next file", id="review.next_file", tooltip="Show the next changed file", group=_FILES),
         Binding("k", "previous_file", "Previous file", id="review.previous_file", tooltip="Show the previous changed file", group=_FILES),
-        Binding("left_square_bracket", "previous_hunk", "Previous hunk", key_display="[", id="review.previous_hunk", tooltip="Scroll to the previous hunk", group=_HUNKS),
-        Binding("right_square_bracket", "next_hunk", "Next hunk", key_display="]", id="review.next_hunk", tooltip="Scroll to the next hunk", group=_HUNKS),
+        Binding("left_square_bracket", "previous_hunk", "Previous hunk", key_display="[", id="review.previous_hunk", tooltip="Scroll to the previous hunk, or to the last hunk of the previous file", group=_HUNKS),
+        Binding("right_square_bracket", "next_hunk", "Next hunk", key_display="]", id="review.next_hunk", tooltip="Scroll to the next hunk, or to the first hunk of the next file", group=_HUNKS),
         Binding("c", "comment", "Comment", id="review.comment", tooltip="Comment on the cursor line or the selected lines (shift+up/down selects)"),
         Binding("r", "send_comments", "Send", id="review.send_comments", tooltip="Send the pending comments to the agent as one follow-up prompt"),
         Binding("a", "approve", "Approve", id="review.approve", tooltip="Commit pending changes and add the task to the merge queue"),
@@ -301,6 +301,8 @@ class ReviewScreen(Screen[str | None]):
         self._gc_threshold = gc.get_threshold()
         self._bindings_stale = False
         self._frozen = False
+        self._hunk_on_show: tuple[str, int] | None = None
+        """The file and hunk to put the cursor on once that file is shown whole, after ] or [ crossed into it."""
         # The first load starts now, while the screen is still being built:
         # most of it waits on git, so it overlaps the screen's own set-up.
         self._first_load: Future[_Handoff] | None = Future()
@@ -375,10 +377,26 @@ class ReviewScreen(Screen[str | None]):
         self.query_one(FileList).action_cursor_up()
 
     def action_next_hunk(self) -> None:
-        self.query_one(DiffView).next_hunk()
+        if not self.query_one(DiffView).next_hunk():
+            self._step_file(1, hunk=0)
 
     def action_previous_hunk(self) -> None:
-        self.query_one(DiffView).previous_hunk()
+        if not self.query_one(DiffView).previous_hunk():
+            self._step_file(-1, hunk=-1)
+
+    def _step_file(self, step: int, hunk: int) -> None:
+        """Show the next (*step* 1) or previous (-1) file with its cursor on hunk *hunk*, or ring the bell at the end of the list."""
+        if self._review is None or self._selected is None:
+            return
+        if not 0 <= self._selected + step < len(self._review.files):
+            self.app.bell()
+            return
+        self._hunk_on_show = (self._review.files[self._selected + step].path, hunk)
+        file_list = self.query_one(FileList)
+        if step > 0:
+            file_list.action_cursor_down()
+        else:
+            file_list.action_cursor_up()
 
     def action_toggle_unified(self) -> None:
         view = self.query_one(DiffView)
@@ -656,6 +674,10 @@ class ReviewScreen(Screen[str | None]):
         view = self.query_one(DiffView)
         message = "" if prepared.rows or prepared.partial else empty_diff_message(change)
         view.show(prepared, message, keep_place=keep_place)
+        if self._hunk_on_show is not None and self._hunk_on_show[0] == change.path and not prepared.partial:
+            # Reached with ] or [ from the file before or after.
+            view.go_to_hunk(self._hunk_on_show[1])
+            self._hunk_on_show = None
         self._keep_place = False
         self._mark_comments()
 

@@ -373,13 +373,32 @@ class DiffView(ScrollView, can_focus=True):
         self._scroll_cursor_visible(center=True)
         self.refresh()
 
-    def next_hunk(self) -> None:
-        """Move the cursor to the next hunk header and scroll it to the top."""
-        self._go_to_hunk(self._current_hunk + 1)
+    def next_hunk(self) -> bool:
+        """Move the cursor to the next hunk header and scroll it to the top.
 
-    def previous_hunk(self) -> None:
-        """Move the cursor to the previous hunk header and scroll it to the top."""
-        self._go_to_hunk(self._current_hunk - 1)
+        Returns False, moving nothing, when the file has no later hunk. While
+        only the leading rows are shown, the last of them counts as not last.
+        """
+        if self._current_hunk + 1 >= len(self._hunk_rows) and not self._diff.partial:
+            return False
+        self._go_to_hunk(self._current_hunk + 1)
+        return True
+
+    def previous_hunk(self) -> bool:
+        """Move the cursor to the previous hunk header, or to the header of its own hunk when below it.
+
+        Returns False, moving nothing, when the cursor is at or above the first hunk header.
+        """
+        if not self._hunk_rows or self._cursor <= self._hunk_rows[0]:
+            return False
+        at_header = self._cursor == self._hunk_rows[self._current_hunk]
+        self._go_to_hunk(self._current_hunk - 1 if at_header else self._current_hunk)
+        return True
+
+    def go_to_hunk(self, index: int) -> None:
+        """Move the cursor to the header of hunk *index* (negative counts from the last) and scroll it to the top."""
+        if self._hunk_rows:
+            self._go_to_hunk(index % len(self._hunk_rows))
 
     def selection(self) -> LineSelection | None:
         """Return the lines under the cursor or the selection, on the new side when it has any."""
