@@ -20,6 +20,7 @@ import pygit2
 
 from agentdeck import __version__
 from agentdeck.agents import BUILTIN_AGENTS
+from agentdeck.cells import pad, text_width
 from agentdeck.config import load_config
 from agentdeck.errors import AgentdeckError, ConfigError
 from agentdeck.logs import configure_logging
@@ -186,15 +187,24 @@ def run_status(options: argparse.Namespace) -> int:
         return 0
     if not state.tasks:
         print("no tasks")
-    for task in state.tasks:
-        print(f"{task.status.value:<9} {task.title}  [{task.agent}]  {task.branch}  +{task.added} -{task.removed}")
+    else:
+        rows = [(task.status.value, task.title, task.agent, task.branch, f"+{task.added} -{task.removed}") for task in state.tasks]
+        for line in table([("STATUS", "TASK", "AGENT", "BRANCH", "+/-"), *rows]):
+            print(line)
     queued = [entry for entry in state.queue if entry.state.value != "removed"]
     if queued:
         print("\nmerge queue:")
         titles = {task.id: task.title for task in state.tasks}
-        for entry in queued:
-            print(f"  {entry.state.value:<9} {titles.get(entry.task_id, '(deleted task)')} -> {entry.base_branch}")
+        rows = [(entry.state.value, titles.get(entry.task_id, "(deleted task)"), f"-> {entry.base_branch}") for entry in queued]
+        for line in table(rows):
+            print(f"  {line}")
     return 0
+
+
+def table(rows: list[tuple[str, ...]]) -> list[str]:
+    """Lay out *rows* in columns two spaces apart, each as wide as its widest cell in terminal cells; the last column is not padded."""
+    widths = [max(text_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return ["  ".join([*(pad(cell, width) for cell, width in zip(row[:-1], widths)), row[-1]]) for row in rows]
 
 
 def program_version(program: str) -> str:

@@ -26,7 +26,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -35,6 +34,7 @@ from typing import TypeVar
 import pygit2
 from pygit2.enums import DiffFind, DiffOption
 
+from agentdeck.cells import text_width
 from agentdeck.errors import ReviewError
 
 log = logging.getLogger(__name__)
@@ -726,7 +726,7 @@ def display_pieces(pieces: Iterable[tuple[str, Tag]], no_newline: bool = False) 
         if "\t" in text:
             text, column = _expand_tabs(text, column)
         else:
-            column += _text_width(text)
+            column += text_width(text)
         if _CONTROL.search(text):
             text = text.translate(_CONTROL_PICTURES)
         result.append((text, tag))
@@ -1383,30 +1383,13 @@ def _hunk_range(start: int, count: int) -> str:
 def _expand_tabs(text: str, column: int) -> tuple[str, int]:
     parts = text.split("\t")
     out = [parts[0]]
-    column += _text_width(parts[0])
+    column += text_width(parts[0])
     for part in parts[1:]:
         spaces = TAB_SIZE - column % TAB_SIZE
         out.append(" " * spaces)
         out.append(part)
-        column += spaces + _text_width(part)
+        column += spaces + text_width(part)
     return "".join(out), column
-
-
-def _text_width(text: str) -> int:
-    # Control characters count one cell each: the width of their pictures.
-    if text.isascii():
-        return len(text)
-    return sum(_cell_width(char) for char in text)
-
-
-def _cell_width(char: str) -> int:
-    # NOTE: an approximation of terminal cell width that needs no UI library;
-    # it only decides where tab stops fall after wide or combining characters.
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-        return 0
-    if unicodedata.east_asian_width(char) in ("W", "F"):
-        return 2
-    return 1
 
 
 def _token_offsets(tokens: list[str]) -> list[int]:

@@ -149,3 +149,23 @@ def test_doctor_reports_missing_worktree(repo_path):
     assert result.returncode == 1
     assert f"worktree {task.worktree} is missing" in result.stdout
     assert "git worktree prune" in result.stdout
+
+
+def test_status_columns_line_up(deck, demo_repo):
+    deck.create_task("Short", "say hi")
+    deck.create_task("A much longer title 日本語", "say hello")
+    deck.shutdown()
+
+    result = run_cli("status", str(demo_repo))
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["STATUS", "TASK", "AGENT", "BRANCH", "+/-"]
+    assert len(lines) == 3
+    # Every column starts at the header's offset, counted in terminal cells (日本語 takes six).
+    header = lines[0]
+    starts = [header.index(name) for name in ("TASK", "AGENT", "BRANCH", "+/-")]
+    for line in lines[1:]:
+        cells = "".join(character * (2 if "\u3040" <= character <= "\u9fff" else 1) for character in line)
+        assert [cells[start - 2 : start] for start in starts] == ["  "] * 4, line
+        assert all(cells[start] != " " for start in starts), line
