@@ -18,7 +18,7 @@ from agentdeck.ui.screens.merge_queue import MergeQueueScreen
 from agentdeck.ui.screens.new_task import NewTaskScreen
 from agentdeck.ui.screens.review import ReviewScreen
 from agentdeck.ui.widgets.terminal_pane import TerminalPane
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, TextArea
 from tests.conftest import commit_files, git
 
 pytestmark = pytest.mark.slow
@@ -130,6 +130,22 @@ async def test_new_task_dialog_needs_title_or_prompt(deck):
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DeckScreen))
     assert deck.tasks == []
+
+
+async def test_auto_accept_box_marked_when_on(deck):
+    app = AgentdeckApp(deck)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewTaskScreen))
+        box = app.screen.query_one("#auto-accept", Checkbox)
+        off = str(box.render())
+        box.value = True
+        await pilot.pause()
+        on = str(box.render())
+
+    # The state shows as a character, not only as a colour.
+    assert "X" not in off.split("Auto-accept")[0]
+    assert "X" in on.split("Auto-accept")[0]
 
 
 async def test_quit_without_agents_does_not_ask(deck):

@@ -82,7 +82,7 @@ class NewTaskScreen(ModalScreen[NewTaskRequest | None]):
                 with Vertical():
                     yield Label("Base branch", classes="field-label")
                     yield Select([(name, name) for name in self.branches], value=self.default_branch, allow_blank=False, id="base")
-            yield Checkbox("Auto-accept the agent's permission prompts", value=False, id="auto-accept", compact=True)
+            yield _MarkedCheckbox("Auto-accept the agent's permission prompts", value=False, id="auto-accept", compact=True)
             yield Label("", id="error")
             yield Label("ctrl+s create · tab next field · escape cancel", id="keys")
 
@@ -185,6 +185,18 @@ def _route_key(field: Widget, event: events.Key) -> None:
     if isinstance(screen, NewTaskScreen) and screen.take_key(field, event):
         event.stop()
         event.prevent_default()
+
+
+class _MarkedCheckbox(Checkbox):
+    """A checkbox whose box is empty when off and holds an X when on.
+
+    Textual's checkbox draws the X in both states and tells them apart by
+    colour alone, which a colour-blind user or a monochrome terminal cannot see.
+    """
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - replaces the class attribute Textual reads
+        return "X" if self.value else " "
 
 
 class _TitleInput(Input):
