@@ -36,6 +36,7 @@ from agentdeck.review import (
     unified,
     with_word_spans,
 )
+from agentdeck.ui.caches import empty_cache
 from agentdeck.ui.diff_highlight import FileHighlight, LineStyles
 
 FILLER = "\N{BOX DRAWINGS LIGHT DIAGONAL UPPER RIGHT TO LOWER LEFT}"
@@ -140,16 +141,6 @@ def prepare_leading(change: FileChange, count: int) -> PreparedDiff:
     prepared = PreparedDiff(rows, max(2, len(str(max(numbers)))), path=change.path, partial=True)
     prepared.text_cells(False, False)
     return prepared
-
-
-def _empty(cache: LRUCache) -> None:
-    """Remove every entry of *cache* one by one.
-
-    ``LRUCache.clear()`` leaves its entries linked in a ring, which only a
-    full garbage collection frees, with all the rows and strips in it.
-    """
-    for key in list(cache.keys()):
-        cache.discard(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +319,7 @@ class DiffView(ScrollView, can_focus=True):
         self._diff = diff
         self._painted = False
         self._message = message
-        _empty(self._spans)
+        empty_cache(self._spans)
         self._relayout()
 
         if keep_place and top_key is not None:
@@ -490,8 +481,8 @@ class DiffView(ScrollView, can_focus=True):
         self._hunk_rows = []
         self._pairs = {}
         self._line_starts = []
-        _empty(self._strips)
-        _empty(self._spans)
+        empty_cache(self._strips)
+        empty_cache(self._spans)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

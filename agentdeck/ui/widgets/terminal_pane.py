@@ -46,6 +46,7 @@ from agentdeck.keys import (
     encode_paste,
 )
 from agentdeck.terminal import CellStyle, Color, Frame, Row, Terminal
+from agentdeck.ui.caches import empty_cache
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class TerminalPane(Widget, can_focus=True):
             self._session.remove_output_listener(self._on_output)
         self._session = session
         self._frame = None
-        self._strips.clear()
+        empty_cache(self._strips)
         self._clear_selection()
         if session is not None:
             with session.lock:
@@ -201,7 +202,7 @@ class TerminalPane(Widget, can_focus=True):
         if self._session is not None and self.size.width > 0 and self.size.height > 0:
             self._session.resize(*self.terminal_size)
             self._read_frame()
-        self._strips.clear()
+        empty_cache(self._strips)
         self.refresh()
 
     # Output from the reader thread.
@@ -397,7 +398,7 @@ class TerminalPane(Widget, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()
+        empty_cache(self._strips)
 
     def on_focus(self) -> None:
         self._send_focus_report(b"\x1b[I")
