@@ -18,7 +18,7 @@ from agentdeck.review import Review, ReviewWatch, compute_review
 from agentdeck.review_comments import ReviewStore, format_prompt
 from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
 from agentdeck.ui.screens.review_comment import CommentScreen
-from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, MORE_LEFT, MORE_RIGHT, SEPARATOR, DiffView
+from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, EMPTY_DIFF, MORE_LEFT, MORE_RIGHT, SEPARATOR, DiffView
 from agentdeck.ui.widgets.file_list import FileList
 
 BRANCH = "agentdeck/greeting"
@@ -407,6 +407,28 @@ async def test_cut_lines_marked_at_edges(worktree: Path) -> None:
     new_side = scrolled.split(SEPARATOR)[-1]
     assert MORE_LEFT in new_side
     assert not any(MORE_RIGHT in line or MORE_LEFT in line for line in wrapped)
+
+
+async def test_scrollbars_settled_on_show(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = await open_file(pilot, screen, "long.txt")
+        long_diff = view.prepared
+        view.show(EMPTY_DIFF, "nothing")
+        await pilot.pause()
+        hidden = view.vertical_scrollbar.display
+        view.show(long_diff)
+        # Checked before any layout pass: the rows' first frame already has its scrollbar and width.
+        shown = view.vertical_scrollbar.display
+        width = view.scrollable_content_region.width
+        await pilot.pause()
+        width_after_layout = view.scrollable_content_region.width
+
+    assert not hidden
+    assert shown
+    assert width == width_after_layout
 
 
 async def test_context_expands_and_folds(worktree: Path) -> None:
