@@ -241,6 +241,33 @@ async def test_loading_shown_until_loaded(worktree: Path) -> None:
     assert "greeting.py" in loaded_text
 
 
+async def test_whitespace_toggled_during_first_load(worktree: Path) -> None:
+    (worktree / "greeting.py").write_text('def greet():\n    return "goodbye"\n\n\n')
+    release = threading.Event()
+    asked: list[bool] = []
+
+    def slow_load(ignore_whitespace: bool) -> Review:
+        asked.append(ignore_whitespace)
+        release.wait()
+        return compute_review(worktree, BRANCH, "main", ignore_whitespace=ignore_whitespace)
+
+    screen = ReviewScreen("Say goodbye", ReviewSource(load=slow_load))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("W")
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        shown = screen.review
+        footer = screen_text(app)
+
+    # The load begun with the screen is dropped; the one asked for by W is shown.
+    assert sorted(asked) == [False, True]
+    assert shown is not None and shown.ignore_whitespace
+    assert "Approve" in footer
+
+
 async def test_no_changes_said_plainly(worktree: Path) -> None:
     git(worktree, "checkout", "--", ".")
 
