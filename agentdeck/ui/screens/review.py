@@ -461,6 +461,10 @@ class ReviewScreen(Screen[str | None]):
         if worker.group == _LOAD_GROUP:
             review, reviews, prepared = worker.result.take()
             self._show_review(review, reviews, prepared)
+            change = self.selected_file
+            if change is not None and change.path in prepared and not prepared[change.path].partial:
+                # A reload lays the file out whole in the load itself.
+                self._freeze_if_big()
         elif worker.group == _ROWS_GROUP:
             review, change, prepared = worker.result.take()
             if review is self._review:
