@@ -272,6 +272,12 @@ def compute_review(
             branch is missing, the branches share no history, or git could
             not produce the diff.
     """
+    review, kept = _kept_or_new_review(worktree, branch, base_branch, ignore_whitespace, lazy_hunks)
+    return _unparsed_copy(review) if kept else review
+
+
+def _kept_or_new_review(worktree: Path, branch: str, base_branch: str, ignore_whitespace: bool, lazy_hunks: bool) -> tuple[Review, bool]:
+    """Return the review :func:`compute_review` describes, and whether it is the kept one, which callers must not change."""
     git = shutil.which("git")
     if git is not None:
         repo = _open_worktree(worktree)
@@ -283,7 +289,7 @@ def compute_review(
             with _registry_lock:
                 cached = _reviews.get(key)
             if cached is not None and cached.fingerprint == fingerprint:
-                return _unparsed_copy(cached)
+                return cached, True
         merge_base, snapshot = fingerprint.split(":")
         files = _changes_from_git(git, repo, worktree, merge_base, snapshot, ignore_whitespace, lazy_hunks)
     else:
@@ -307,8 +313,8 @@ def compute_review(
             _reviews[key] = review
             while len(_reviews) > REVIEW_CACHE_SIZE:
                 del _reviews[next(iter(_reviews))]
-        return _unparsed_copy(review)
-    return review
+        return review, True
+    return review, False
 
 
 def _unparsed_copy(review: Review) -> Review:
@@ -503,7 +509,7 @@ def diff_stat(worktree: Path, branch: str, base_branch: str, *, keep_review: boo
     key = (str(worktree), branch, base_branch)
     git = shutil.which("git")
     if keep_review and git is not None:
-        review = compute_review(worktree, branch, base_branch, lazy_hunks=True)
+        review, _ = _kept_or_new_review(worktree, branch, base_branch, False, True)
         counts = (review.added, review.removed)
         with _registry_lock:
             _counts[key] = (review.fingerprint, counts)
