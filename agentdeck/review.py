@@ -18,6 +18,7 @@ inside a line stays part of that line.
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import os
 import re
@@ -600,6 +601,10 @@ def leading_rows(change: FileChange, count: int) -> list[Row]:
     be drawn before its whole patch is parsed. Rows that later lines of the
     patch could still pair differently are left out.
     """
+    # A row takes one or two patch lines, the file headers before the first hunk none.
+    # When the cut falls in a run of removed lines, the added lines they pair
+    # with by position come after the whole run, so the first of those are
+    # read too (a rewritten file is one such run followed by its added lines).
     if not change.patch:
         # Parsed already (by an earlier look at this review): the same cut, on the parsed lines.
         hunks = []
@@ -607,20 +612,38 @@ def leading_rows(change: FileChange, count: int) -> list[Row]:
         for hunk in change.hunks:
             if budget <= 0:
                 break
-            hunks.append(replace(hunk, lines=hunk.lines[:budget]))
-            budget -= len(hunks[-1].lines) + 1
-        if hunks:
-            _drop_unsettled_lines(hunks[-1])
+            lines = hunk.lines[:budget]
+            budget -= len(lines) + 1
+            if lines and lines[-1].kind == "removed" and len(lines) < len(hunk.lines):
+                lines += _added_after_run(hunk.lines, len(lines), count)
+            hunks.append(replace(hunk, lines=lines))
     else:
-        # A row takes one or two patch lines, the file headers before the first hunk none.
         body = change.patch[change.patch.find(b"\n@@ ") + 1 :]
         lines = body.split(b"\n", 2 * count + 1)[: 2 * count + 1]
+        if len(lines) > 1 and lines[-1].startswith(b"-"):
+            end = _END_OF_REMOVED_RUN.search(body, sum(len(line) + 1 for line in lines) - 1)
+            if end is not None and body.startswith(b"+", end.start() + 1):
+                following = body[end.start() + 1 :].split(b"\n", count)[:count]
+                lines += itertools.takewhile(lambda line: line.startswith(b"+"), following)
         hunks = list(_patch_hunks(b"\n".join(lines).decode("utf-8", errors="replace")))
-        if hunks:
-            _drop_unsettled_lines(hunks[-1])
+    if hunks:
+        _drop_unsettled_lines(hunks[-1])
     rows: list[Row] = []
     _layout_hunks(rows, hunks, False, True, count)
     return rows[:count]
+
+
+_END_OF_REMOVED_RUN = re.compile(rb"\n[^-\\]")
+"""The end of a run of removed lines in patch text: the next line that is neither removed nor a "no newline" note."""
+
+
+def _added_after_run(lines: list[HunkLine], start: int, count: int) -> list[HunkLine]:
+    """Return up to *count* added lines that follow the run of removed lines going on at *start*."""
+    end = start
+    while end < len(lines) and lines[end].kind == "removed":
+        end += 1
+    added = list(itertools.islice(itertools.takewhile(lambda line: line.kind == "added", lines[end:]), count))
+    return added
 
 
 def last_line_number(change: FileChange) -> int:

@@ -122,7 +122,8 @@ class FrameClock:
         clock = self
 
         def render_line(view: DiffView, y: int):
-            if view.prepared.path == BIG and view.rows:
+            # Rows of the diff itself, not only its hunk header.
+            if view.prepared.path == BIG and any(row.kind != "hunk" for row in view.rows[:2]):
                 clock.rendered = True
             return original_render_line(view, y)
 

@@ -103,15 +103,24 @@ def test_leading_rows_start_full_layout(tmp_path: Path, edit: str, count: int) -
     assert leading_rows(change, count) == leading
 
 
-def test_leading_rows_leave_out_unpaired_lines(tmp_path: Path) -> None:
-    # 300 removed lines come before the 300 added ones, so rows cut among the
-    # removed lines would show them unpaired; those rows must wait.
+def test_leading_rows_reach_past_removed_run(tmp_path: Path) -> None:
+    # 300 removed lines come before the 300 added ones. Rows cut among the
+    # removed lines would show them unpaired, so the leading rows read the
+    # first added lines after the run and pair them by position, as the full
+    # layout does for a block this big.
     worktree = rewrite_task(tmp_path, 400, EDITS["one long block"])
     change = compute_review(worktree, BRANCH, "main", lazy_hunks=True).files[0]
+    lines = (worktree / "big.txt").read_text().split("\n")[:-1]
+    full = side_by_side(change, word_diff=False, old_lines=[f"line {n}" for n in range(400)], new_lines=lines)
 
     rows = leading_rows(change, 40)
+    few = leading_rows(change, 7)
 
-    assert [row.kind for row in rows] == ["hunk"]
+    assert [row.kind for row in rows] == ["hunk"] + ["changed"] * 39
+    assert rows == full[:40]
+    assert (rows[1].old_text, rows[1].new_text) == ("line 0", "other 0")
+    # Too few lines read to tell a big block from one paired by similarity: nothing is guessed.
+    assert [row.kind for row in few] == ["hunk"]
 
 
 def age_worktree(worktree: Path) -> None:
