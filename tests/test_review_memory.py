@@ -1,4 +1,4 @@
-"""The review screen's memory: a big diff leaves garbage collection alone while open, and goes at once when closed."""
+"""Memory of the review screen and the footer: what a big diff keeps while open, and what goes when closed or rebuilt."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import gc
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.widget import Widget
 
 from agentdeck.review import Row, compute_review
 from agentdeck.ui.screens.review import FREEZE_FROM_LINES, ReviewScreen
 from agentdeck.ui.widgets.diff_view import DiffView
+from agentdeck.ui.widgets.key_footer import KeyFooter
 from tests.test_review import BRANCH, GIT
 from tests.test_review_lazy import rewrite_task
 from tests.test_review_screen import ReviewApp, settle
@@ -49,3 +52,32 @@ async def test_big_review_frozen_then_freed(tmp_path: Path) -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+class FooterApp(App[None]):
+    BINDINGS = [("a", "bell", "Ring"), ("b", "bell", "Ring again")]
+
+    def compose(self):
+        yield KeyFooter()
+
+
+async def test_footer_rebuild_lets_old_keys_go() -> None:
+    gc.collect()
+    before = {id(key) for key in footer_keys_alive()}
+    app = FooterApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        footer = app.query_one(KeyFooter)
+        await pilot.pause()
+        for _ in range(5):
+            footer.refresh(recompose=True)
+            await pilot.pause()
+        gc.collect()
+        keys = [key for key in footer_keys_alive() if id(key) not in before]
+        detached = [key for key in keys if not key.is_attached]
+
+    assert len(keys) - len(detached) == 2
+    assert detached == []
+
+
+def footer_keys_alive() -> list[Widget]:
+    return [thing for thing in gc.get_objects() if isinstance(thing, Widget) and type(thing).__name__ == "FooterKey"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from agentdeck.deck import Deck
 from agentdeck.errors import AgentdeckError, TaskError
@@ -23,6 +23,7 @@ from agentdeck.ui.screens.help import HelpScreen
 from agentdeck.ui.screens.new_task import NewTaskRequest, NewTaskScreen
 from agentdeck.ui.widgets.task_list import TaskList
 from agentdeck.ui.widgets.terminal_pane import TerminalPane
+from agentdeck.ui.widgets.key_footer import KeyFooter
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class DeckScreen(Screen[None]):
         yield Header()
         yield TaskList(id="tasks")
         yield TerminalPane(id="terminal")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.app.sub_title = display_path(self.deck.repository.root)

@@ -12,11 +12,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Header, LoadingIndicator, Static
 
 from agentdeck.errors import AgentdeckError
 from agentdeck.merge_queue import LandOutcome, QueueRow, QueueSource, next_strategy, summarize_outcomes
 from agentdeck.tasks import EntryState
+from agentdeck.ui.widgets.key_footer import KeyFooter
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class MergeQueueScreen(Screen[None]):
             yield Static("", id="queue-progress-text")
             yield LoadingIndicator()
         yield Static("", id="queue-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Merge queue"

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual._styles_cache import StylesCache  # private: see on_unmount
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from agentdeck.errors import AgentdeckError
@@ -26,6 +27,7 @@ from agentdeck.ui.diff_highlight import highlight_file, highlight_file_in_proces
 from agentdeck.ui.screens.review_comment import CommentScreen
 from agentdeck.ui.widgets.diff_view import EMPTY_DIFF, DiffView, PreparedDiff, prepare_diff, prepare_leading
 from agentdeck.ui.widgets.file_list import FileList, change_details
+from agentdeck.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from agentdeck.deck import Deck
@@ -155,45 +157,15 @@ _NARROW_HIDDEN = frozenset({"toggle_context", "toggle_whitespace"})
 """Actions whose keys leave the footer below 100 columns, so the others fit in 80."""
 
 
-class _ReviewFooter(Footer):
+class _ReviewFooter(KeyFooter):
     """The footer, with the keys of :data:`_NARROW_HIDDEN` marked so CSS can hide them on narrow screens."""
 
     def compose(self) -> ComposeResult:
-        if self._bindings_ready:
-            self._shown_keys = _footer_keys(self.screen)
         for widget in super().compose():
             # Footer keys are FooterKey widgets, which Textual does not export; each carries its binding's action.
             if getattr(widget, "action", None) in _NARROW_HIDDEN:
                 widget.add_class("-narrow-hidden")
             yield widget
-
-    def bindings_changed(self, screen: Screen) -> None:
-        # Focus moves and binding refreshes announce a change even when the
-        # keys stay the same. Rebuilding the keys costs a few milliseconds
-        # each time, on the way to the first frame of a review, so only a
-        # real change rebuilds them.
-        keys = _footer_keys(screen)
-        if self._bindings_ready and keys == self._shown_keys:
-            return
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            # The rebuild is scheduled now (below); later calls before it runs have nothing new.
-            self._shown_keys = keys
-        super().bindings_changed(screen)
-
-    _shown_keys: tuple[tuple[object, ...], ...] = ()
-
-    def on_mount(self) -> None:
-        # Mounted after the screen's bindings were announced, so it shows them now.
-        self.bindings_changed(self.screen)
-
-
-def _footer_keys(screen: Screen) -> tuple[tuple[object, ...], ...]:
-    """What the footer shows for *screen*: each shown binding's key, action, description, state and tooltip."""
-    return tuple(
-        (binding.key, binding.action, binding.description, enabled, tooltip)
-        for _, binding, enabled, tooltip in screen.active_bindings.values()
-        if binding.show
-    )
 
 
 class _Handoff:
@@ -742,6 +714,10 @@ class ReviewScreen(Screen[str | None]):
         self._prepared = {}
         if self._frozen:
             gc.unfreeze()
+        # Textual 8.2 memoizes this method per widget style cache (1,024
+        # entries), which keeps the closed screen's widgets' cached strips
+        # alive; a review of a big diff closes dozens of them each time.
+        StylesCache.get_inner_outer.cache_clear()
 
     # -- comments ----------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
+
+from agentdeck.ui.widgets.key_footer import KeyFooter
 
 
 class CommentScreen(ModalScreen[str | None]):
@@ -48,7 +50,7 @@ class CommentScreen(ModalScreen[str | None]):
             yield Static(quote, id="comment-quote", markup=False)
             yield TextArea(id="comment-text", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="comment-error", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
