@@ -426,7 +426,8 @@ class Deck:
 
         Raises:
             TaskError: no such task.
-            ReviewError: there is nothing to send, or the agent is not running.
+            ReviewError: there is nothing to send, the agent is not running,
+                or it is waiting for an answer (a permission dialog, say).
         """
 
         task = self.task(task_id)
@@ -438,6 +439,13 @@ class Deck:
             raise ReviewError(
                 f"the agent of task {task.title!r} is not running, so the comments were kept but not sent; "
                 "resume it with r on the deck, then send them again"
+            )
+        if session.update_status() is SessionStatus.WAITING:
+            # Pasted into a permission dialog, the prompt would be read as
+            # keys answering it, and a "y", "1" or Enter in it could approve.
+            raise ReviewError(
+                f"the agent of task {task.title!r} is waiting for an answer on its screen, so the comments were kept but not sent; "
+                "answer it in the task's terminal first, then send them again"
             )
         session.send_prompt(prompt)
         sent = self.review_store.record_round(task_id, chosen, prompt)

@@ -181,3 +181,19 @@ def test_send_without_running_agent_keeps_comments(repo, repo_path) -> None:
 
     assert len(reviews.pending) == 1
     assert reviews.rounds == []
+
+
+def test_send_to_waiting_agent_keeps_comments(deck) -> None:
+    # The demo agent stops at "Apply 1 edit(s)? [y/n]", a question on its screen.
+    task = deck.create_task("Ask first", "say hi")
+    wait_for(lambda: "[y/n]" in screen_text(deck, task.id))
+    deck.add_review_comment(task.id, comment(text="y\rplease"))
+    before = screen_text(deck, task.id)
+
+    with pytest.raises(ReviewError, match="waiting for an answer"):
+        deck.send_review_comments(task.id)
+
+    reviews = deck.review_comments(task.id)
+    assert len(reviews.pending) == 1
+    assert reviews.rounds == []
+    assert screen_text(deck, task.id) == before
