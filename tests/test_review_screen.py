@@ -194,7 +194,8 @@ async def test_hunk_keys_cross_files(worktree: Path) -> None:
         # greeting.py has one hunk, so ] goes on to long.txt and its first hunk.
         await pilot.press("]")
         await settle(pilot)
-        entered = (screen.selected_file.path, view.current_hunk, view.cursor)
+        entered = (screen.selected_file.path, view.current_hunk, view.cursor, view.scroll_offset.y)
+        first_change = next(index for index, row in enumerate(view.rows) if row.kind in ("changed", "added", "removed"))
         first_header = next(index for index, row in enumerate(view.rows) if row.kind == "hunk")
 
         await pilot.press("]", "]", "]")
@@ -208,13 +209,28 @@ async def test_hunk_keys_cross_files(worktree: Path) -> None:
         for _ in range(6):
             await pilot.press("[")
             await settle(pilot)
-        start = (screen.selected_file.path, view.current_hunk, view.cursor)
+        start = (screen.selected_file.path, view.current_hunk, view.rows[view.cursor].kind)
 
-    assert entered == ("long.txt", 0, first_header)
+    # The hunk's header is at the top and the cursor on its first changed line.
+    assert entered == ("long.txt", 0, first_change, first_header)
     assert past_last == "wide.txt"
     # [ from the first hunk of wide.txt lands on the last hunk of long.txt.
     assert back == ("long.txt", 2, 3)
-    assert start == ("greeting.py", 0, 0)
+    assert start == ("greeting.py", 0, "changed")
+
+
+async def test_comment_right_after_hunk_key(worktree: Path) -> None:
+    screen = ReviewScreen("Say goodbye", ReviewSource(load=lambda ignore_whitespace: compute_review(worktree, BRANCH, "main"), store=ReviewStore(worktree.parent / "review-state"), task_id="t"))
+    app = ReviewApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("]")
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        opened = isinstance(app.screen, CommentScreen)
+
+    assert opened
 
 
 async def test_loading_shown_until_loaded(worktree: Path) -> None:

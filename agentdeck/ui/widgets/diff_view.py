@@ -365,7 +365,7 @@ class DiffView(ScrollView, can_focus=True):
         self.refresh()
 
     def next_hunk(self) -> bool:
-        """Move the cursor to the next hunk header and scroll it to the top.
+        """Scroll the next hunk's header to the top and put the cursor on its first changed line.
 
         Returns False, moving nothing, when the file has no later hunk. While
         only the leading rows are shown, the last of them counts as not last.
@@ -376,18 +376,23 @@ class DiffView(ScrollView, can_focus=True):
         return True
 
     def previous_hunk(self) -> bool:
-        """Move the cursor to the previous hunk header, or to the header of its own hunk when below it.
+        """Go to the previous hunk as :meth:`next_hunk` goes to the next, or back to the start of the cursor's own hunk when past it.
 
-        Returns False, moving nothing, when the cursor is at or above the first hunk header.
+        Returns False, moving nothing, when the cursor is at or above the first hunk's first changed line.
         """
-        if not self._hunk_rows or self._cursor <= self._hunk_rows[0]:
+        if not self._hunk_rows:
             return False
-        at_header = self._cursor == self._hunk_rows[self._current_hunk]
-        self._go_to_hunk(self._current_hunk - 1 if at_header else self._current_hunk)
+        current = self._hunk_at(self._cursor)
+        if self._cursor > self._landing(current):
+            self._go_to_hunk(current)
+        elif current > 0:
+            self._go_to_hunk(current - 1)
+        else:
+            return False
         return True
 
     def go_to_hunk(self, index: int) -> None:
-        """Move the cursor to the header of hunk *index* (negative counts from the last) and scroll it to the top."""
+        """Go to hunk *index* (negative counts from the last) as :meth:`next_hunk` does."""
         if self._hunk_rows:
             self._go_to_hunk(index % len(self._hunk_rows))
 
@@ -643,13 +648,22 @@ class DiffView(ScrollView, can_focus=True):
         region = Region(self.scroll_offset.x, top, 1, max(1, bottom - top))
         self.scroll_to_region(region, animate=False, immediate=True, center=center, x_axis=False)
 
+    def _landing(self, hunk: int) -> int:
+        """Return the row the cursor goes to for *hunk*: its first changed line, else the line after its header."""
+        header = self._hunk_rows[hunk]
+        end = self._hunk_rows[hunk + 1] if hunk + 1 < len(self._hunk_rows) else len(self._rows)
+        changed = (index for index in range(header + 1, end) if self._rows[index].kind in ("changed", "added", "removed"))
+        return next(changed, header + 1 if header + 1 < end else header)
+
     def _go_to_hunk(self, hunk: int) -> None:
         if not self._hunk_rows:
             return
         self._current_hunk = max(0, min(hunk, len(self._hunk_rows) - 1))
-        self._cursor = self._hunk_rows[self._current_hunk]
+        # The header goes to the top; the cursor to the first changed line
+        # below it, where c can comment at once.
+        self._cursor = self._landing(self._current_hunk)
         self._anchor = None
-        self.scroll_to(y=self._line_of_row(self._cursor), animate=False, immediate=True)
+        self.scroll_to(y=self._line_of_row(self._hunk_rows[self._current_hunk]), animate=False, immediate=True)
         self.post_message(self.CursorMoved())
         self.refresh()
 
