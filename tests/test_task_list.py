@@ -61,3 +61,17 @@ def test_cut_left_keeps_the_end() -> None:
     assert cut_left("agentdeck/fix-bug", 8) == "…fix-bug"
     assert cut_left("short", 8) == "short"
     assert cut_left("agentdeck/修复", 6) == "…/修复"
+
+
+async def test_big_line_counts_shown_whole() -> None:
+    big = make_task("Rewrite everything", "rewrite-everything")
+    big.added, big.removed = 25000, 125000
+    app = ListApp([big, make_task("Small", "small")])
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        first = row_text(app, 0)
+        second = row_text(app, 1)
+
+    assert "+25000 -125000" in first
+    assert "+0 -0" in second
+    assert len(first.rstrip()) <= 120

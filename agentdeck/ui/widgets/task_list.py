@@ -33,6 +33,8 @@ COLUMNS = (
     ("time", "Time", 6),
     ("lines", "+/-", 11),
 )
+LINES_WIDTH = COLUMNS[-1][2]
+"""The narrowest the +/- column gets; it widens when a row's counts need more."""
 
 MIN_FLEXIBLE_WIDTH = 5
 BRANCH_INDEX = [key for key, _, _ in COLUMNS].index("branch")
@@ -140,7 +142,7 @@ class TaskList(DataTable):
         if not self.columns or self.size.width <= 0:
             return
         padding = 2 * self.cell_padding
-        fixed = sum(width + padding for _, _, width in COLUMNS if width is not None)
+        fixed = sum(self.columns[key].width + padding for key, _, width in COLUMNS if width is not None)
         flexible = [(key, label) for key, label, width in COLUMNS if width is None]
         available = max(self.size.width - fixed - padding * len(flexible) - 1, MIN_FLEXIBLE_WIDTH * len(flexible))
         widths = {key: max(self._natural_widths.get(key, 0), len(label), MIN_FLEXIBLE_WIDTH) for key, label in flexible}
@@ -191,6 +193,14 @@ class TaskList(DataTable):
             else:
                 self.add_row(*cells, key=task.id)
         self._natural_widths = natural
+        # The line counts keep their width until a count outgrows it; a cut
+        # "+25000 -250" would read as another number.
+        counts = self.columns["lines"]
+        counts_width = max([LINES_WIDTH, *(cell_len(line_counts(task).plain) for task in tasks)])
+        if counts.width != counts_width:
+            counts.auto_width = False
+            counts.width = counts_width
+            self.refresh()
         self.fit_columns()
 
     def select_task(self, task_id: str) -> None:
