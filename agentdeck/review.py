@@ -1332,8 +1332,7 @@ def _pair_block(removed: list[HunkLine], added: list[HunkLine], word_diff: bool)
             rows.append(Row("added", None, "", new.new_no, display_text(new.text, new.no_newline)))
         if old_index < len(removed) and new_index < len(added):
             old, new = removed[old_index], added[new_index]
-            old_text = display_text(old.text, old.no_newline)
-            new_text = display_text(new.text, new.no_newline)
+            old_text, new_text = _changed_texts(old, new)
             old_spans, new_spans = word_spans(old_text, new_text) if word_diff else ((), ())
             rows.append(Row("changed", old.old_no, old_text, new.new_no, new_text, old_spans, new_spans))
         old_next, new_next = old_index + 1, new_index + 1
@@ -1342,6 +1341,38 @@ def _pair_block(removed: list[HunkLine], added: list[HunkLine], word_diff: bool)
 
 ALIGN_MAX_LINES = 20
 """Blocks with more removed or added lines than this are paired by position only."""
+
+WINDOW_CONTEXT = 40
+"""Characters shown before the first difference of a changed pair that starts too far in to show from the line's start."""
+
+
+def _changed_texts(old: HunkLine, new: HunkLine) -> tuple[str, str]:
+    """Return the display texts of a changed pair.
+
+    A line is cut at :data:`MAX_LINE_CHARS`, so in a long (minified) line a
+    change further in would not show. When the first difference lies past
+    the cut, both sides start :data:`WINDOW_CONTEXT` characters before it,
+    after a marker giving the number of characters left out.
+    """
+    same = _common_prefix_length(old.text, new.text)
+    if same <= MAX_LINE_CHARS - WINDOW_CONTEXT:
+        return display_text(old.text, old.no_newline), display_text(new.text, new.no_newline)
+    skip = same - WINDOW_CONTEXT
+    mark = f"{TRUNCATION_MARKER} {skip:,} characters before {TRUNCATION_MARKER} "
+    return mark + display_text(old.text[skip:], old.no_newline), mark + display_text(new.text[skip:], new.no_newline)
+
+
+def _common_prefix_length(first: str, second: str) -> int:
+    # Binary search on slice comparisons, which run in C: a Python loop over a
+    # minified line's characters would take milliseconds per line.
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 ALIGN_MIN_SIMILARITY = 0.5
 """The smallest similarity (difflib's ratio, from 0 to 1) at which two lines of an unevenly sized block are paired."""

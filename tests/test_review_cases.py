@@ -275,9 +275,30 @@ def test_minified_line_truncated(tmp_path: Path) -> None:
     (row,) = only_rows(files["app.min.js"], "changed")
 
     assert len(old) == 300_000
-    assert len(row.old_text) < MAX_LINE_CHARS + 60
-    assert f"{TRUNCATION_MARKER} {300_000 - MAX_LINE_CHARS:,} more characters" in row.old_text
+    assert len(row.old_text) < MAX_LINE_CHARS + 100
+    # The change lies past the cut, so both sides start shortly before it.
+    skipped = old.index("f4000(") - 40
+    assert row.old_text.startswith(f"{TRUNCATION_MARKER} {skipped:,} characters before {TRUNCATION_MARKER} ")
+    assert "f4000(" in row.old_text[:120] and "g4000(" in row.new_text[:120]
+    assert f"{TRUNCATION_MARKER} {300_000 - skipped - MAX_LINE_CHARS:,} more characters" in row.old_text
     assert row.old_text.endswith(NO_NEWLINE_MARKER)
+
+
+def test_minified_change_past_cut_shown(tmp_path: Path) -> None:
+    body = "".join(f"x{n}:{n}," for n in range(20000))
+    changed = body.replace("x6000:6000,", "x6000:6001,")
+    _, worktree = start_task(tmp_path, {"rev.min.js": body})
+    write(worktree, {"rev.min.js": changed})
+
+    _, files = reviewed(worktree, tmp_path)
+    (row,) = only_rows(files["rev.min.js"], "changed")
+    first_difference = changed.index("6001,")
+
+    assert first_difference > MAX_LINE_CHARS
+    assert row.old_text.startswith(f"{TRUNCATION_MARKER} {first_difference + 3 - 40:,} characters before")
+    assert "x6000:6000," in row.old_text[:200]
+    assert "x6000:6001," in row.new_text[:200]
+    assert f"{TRUNCATION_MARKER} " in row.new_text[200:]
 
 
 def test_empty_file_added(tmp_path: Path) -> None:

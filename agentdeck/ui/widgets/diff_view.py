@@ -26,6 +26,7 @@ from textual.strip import Strip
 from agentdeck.review import (
     FileChange,
     Review,
+    TRUNCATION_MARKER,
     Row,
     expand_folds,
     file_lines,
@@ -833,7 +834,10 @@ class DiffView(ScrollView, can_focus=True):
     def _segments(
         self, side: str, number: int | None, text: str, spans: tuple[tuple[int, int], ...], style: Style, word_class: str
     ) -> list[Segment]:
-        runs = self._syntax_runs(side, number)
+        # A changed pair shown from near its first difference (a long line)
+        # starts with the truncation marker; the file's colour runs count from
+        # the line's start, so they are left off.
+        runs = () if text.startswith(TRUNCATION_MARKER) else self._syntax_runs(side, number)
         word_style = style + self._style(word_class)
         if not runs:
             return _highlight(text, spans, style, word_style)
