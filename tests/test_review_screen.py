@@ -19,7 +19,7 @@ from agentdeck.review_comments import ReviewStore, format_prompt
 from agentdeck.ui.screens.review import ReviewScreen, ReviewSource
 from agentdeck.ui.screens.review_comment import CommentScreen
 from agentdeck.ui.widgets.diff_view import COMMENT_MARK, CONTINUATION, EMPTY_DIFF, MORE_LEFT, MORE_RIGHT, SEPARATOR, DiffView
-from agentdeck.ui.widgets.file_list import FileList
+from agentdeck.ui.widgets.file_list import FileList, change_details
 
 BRANCH = "agentdeck/greeting"
 GIT = shutil.which("git")
@@ -605,6 +605,20 @@ async def test_binary_and_mode_messages(worktree: Path) -> None:
     assert "Binary file (binary 4 B); its contents are not shown." in text
     assert "A data.bin binary 4 B" in labels
     assert "M greeting.py +1 \N{MINUS SIGN}1 mode 100644\N{RIGHTWARDS ARROW}100755" in labels
+
+
+def test_binary_sizes_differ_visibly(worktree: Path) -> None:
+    repo = worktree.parent.parent / "repo"
+    (repo / "logo.bin").write_bytes(b"\x00" * 2000)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "logo")
+    git(worktree, "merge", "-q", "main")
+    (worktree / "logo.bin").write_bytes(b"\x00" * 2002)
+
+    change = next(change for change in compute_review(worktree, BRANCH, "main").files if change.path == "logo.bin")
+
+    # Both round to 2.0 KiB, so exact byte counts show the change.
+    assert change_details(change) == ["binary 2,000 B\N{RIGHTWARDS ARROW}2,002 B"]
 
 
 async def test_big_file_shown_in_two_steps(worktree: Path) -> None:

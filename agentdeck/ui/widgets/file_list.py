@@ -52,7 +52,11 @@ def change_details(change: FileChange) -> list[str]:
         elif change.status == "deleted":
             details.append(f"binary {format_size(change.old_size)}")
         else:
-            details.append(f"binary {format_size(change.old_size)}\N{RIGHTWARDS ARROW}{format_size(change.new_size)}")
+            old_size, new_size = format_size(change.old_size), format_size(change.new_size)
+            if old_size == new_size and change.old_size != change.new_size:
+                # Rounded alike ("2.0 KiB→2.0 KiB"), the sizes would hide that the file grew or shrank.
+                old_size, new_size = f"{change.old_size:,} B", f"{change.new_size:,} B"
+            details.append(f"binary {old_size}\N{RIGHTWARDS ARROW}{new_size}")
     return details
 
 
