@@ -600,9 +600,10 @@ class DiffView(ScrollView, can_focus=True):
     def _columns(self, width: int) -> tuple[int, int, int]:
         """Return the gutter width and the widths of the old and new text columns."""
         gutter = self._diff.number_width + 3
-        text = max(2, width - 2 * gutter - 1)
-        left = text // 2
-        return gutter, left, text - left
+        # Both sides get the same width, so a line is cut and wrapped at the
+        # same place on each; an odd cell left over stays blank at the right.
+        side = max(1, (width - 2 * gutter - 1) // 2)
+        return gutter, side, side
 
     def _unified_columns(self, width: int) -> tuple[int, int]:
         gutter = 2 * self._diff.number_width + 4
