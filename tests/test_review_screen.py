@@ -607,6 +607,26 @@ async def test_binary_and_mode_messages(worktree: Path) -> None:
     assert "M greeting.py +1 \N{MINUS SIGN}1 mode 100644\N{RIGHTWARDS ARROW}100755" in labels
 
 
+@pytest.mark.parametrize("size", SIZES)
+async def test_narrow_file_list_one_row_each(worktree: Path, size: tuple[int, int]) -> None:
+    (worktree / "docs").mkdir()
+    (worktree / "docs" / "a rather long file name for a narrow list.md").write_text("note\n")
+    screen = ReviewScreen("Say goodbye", loader(worktree))
+    app = ReviewApp(screen)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        rows = app.screen.query_one(FileList).virtual_size.height
+        files = len(screen.review.files)
+        text = screen_text(app)
+
+    if size[0] < 100:
+        # Below 100 columns each entry keeps to one row, cut with an ellipsis.
+        assert rows == files
+        assert "\N{HORIZONTAL ELLIPSIS}" in text
+    else:
+        assert rows > files
+
+
 def test_binary_sizes_differ_visibly(worktree: Path) -> None:
     repo = worktree.parent.parent / "repo"
     (repo / "logo.bin").write_bytes(b"\x00" * 2000)

@@ -238,8 +238,11 @@ class ReviewScreen(Screen[str | None]):
         #review-body { height: 1fr; }
         #review-side { width: 24%; min-width: 16; max-width: 50; }
         #review-files { height: 1fr; border: none; }
+        /* Below 100 columns a wrapped entry takes two to four rows; the header above the diff shows what is cut. */
+        &.-narrow #review-files { text-wrap: nowrap; text-overflow: ellipsis; }
+        &.-narrow #review-rounds { max-height: 4; text-wrap: nowrap; text-overflow: ellipsis; }
         #review-rounds { height: auto; max-height: 10; padding: 0 1; color: $text-muted; background: $panel; }
-        #review-file-header { height: 1; padding: 0 1; background: $boost; }
+        #review-file-header { height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
         #review-diff { height: 1fr; }
         #review-footer-placeholder { dock: bottom; height: 1; background: $footer-background; }
         .-hidden { display: none; }
