@@ -340,7 +340,7 @@ class Deck:
     def refresh_diff_stats(self, selected: str | None = None) -> None:
         """Recount the lines added and removed by every task; slow, so call it from a worker.
 
-        The *selected* task's review is computed along the way and kept while
+        The *selected* task's review is computed along the way and cached while
         its worktree stays as it is, so that review opens without waiting on git.
         """
         for task in self.tasks:
@@ -348,7 +348,7 @@ class Deck:
                 continue
             try:
                 added, removed = review_module.diff_stat(
-                    Path(task.worktree), task.branch, task.base_branch, keep_review=task.id == selected
+                    Path(task.worktree), task.branch, task.base_branch, cache_review=task.id == selected
                 )
             except Exception as error:  # a task mid-deletion or a broken worktree must not stop the others
                 log.warning("task %s: cannot count changes: %s", task.id, error)
@@ -444,8 +444,8 @@ class Deck:
             # Pasted into a permission dialog, the prompt would be read as
             # keys answering it, and a "y", "1" or Enter in it could approve.
             raise ReviewError(
-                f"the agent of task {task.title!r} is waiting for an answer on its screen, so the comments were kept but not sent; "
-                "answer it in the task's terminal first, then send them again"
+                f"the agent of task {task.title!r} is waiting for input (a permission dialog, for example), so the comments were kept but not sent; "
+                "reply to it in the task's terminal first, then send them again"
             )
         session.send_prompt(prompt)
         sent = self.review_store.record_round(task_id, chosen, prompt)

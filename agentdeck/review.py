@@ -273,12 +273,12 @@ def compute_review(
             branch is missing, the branches share no history, or git could
             not produce the diff.
     """
-    review, kept = _kept_or_new_review(worktree, branch, base_branch, ignore_whitespace, lazy_hunks)
-    return _unparsed_copy(review) if kept else review
+    review, cached = _cached_or_new_review(worktree, branch, base_branch, ignore_whitespace, lazy_hunks)
+    return _unparsed_copy(review) if cached else review
 
 
-def _kept_or_new_review(worktree: Path, branch: str, base_branch: str, ignore_whitespace: bool, lazy_hunks: bool) -> tuple[Review, bool]:
-    """Return the review :func:`compute_review` describes, and whether it is the kept one, which callers must not change."""
+def _cached_or_new_review(worktree: Path, branch: str, base_branch: str, ignore_whitespace: bool, lazy_hunks: bool) -> tuple[Review, bool]:
+    """Return the review :func:`compute_review` describes, and whether it is the cached one, which callers must not change."""
     git = shutil.which("git")
     if git is not None:
         repo = _open_worktree(worktree)
@@ -319,10 +319,10 @@ def _kept_or_new_review(worktree: Path, branch: str, base_branch: str, ignore_wh
 
 
 def _unparsed_copy(review: Review) -> Review:
-    """Copy *review* with its own file objects, so parsing them leaves the kept review's patch text unparsed.
+    """Copy *review* with its own file objects, so parsing them leaves the cached review's patch text unparsed.
 
-    A kept review with parsed hunks would hold an object per patch line for
-    as long as it is kept, and every full garbage collection walks them all.
+    A cached review with parsed hunks would keep an object per patch line
+    alive while it is cached, and every full garbage collection walks them all.
     The patch text is shared, not copied.
     """
     return replace(review, files=[replace(change, hunks=list(change.hunks)) for change in review.files])
@@ -471,12 +471,12 @@ _watches: dict[tuple[str, str, str], ReviewWatch] = {}
 # worktree keeps its last counts here, so a poll of an unchanged worktree
 # costs one status walk and no diff.
 _counts: dict[tuple[str, str, str], tuple[str, tuple[int, int]]] = {}
-# The last lazy reviews computed, by worktree, kept while their fingerprint
-# holds. The deck computes the selected task's review as part of its line
+# The last lazy reviews computed, by worktree, reused while their fingerprint
+# stays the same. The deck computes the selected task's review as part of its line
 # count poll, so opening that review needs only the stat check.
 _reviews: dict[tuple[str, str, str, bool], Review] = {}
 REVIEW_CACHE_SIZE = 4
-"""How many reviews :func:`compute_review` keeps; each holds its patch text until its files are parsed."""
+"""The number of reviews :func:`compute_review` caches. Each contains its patch text, unparsed."""
 _registry_lock = threading.Lock()
 
 
@@ -491,7 +491,7 @@ def watch_for(worktree: Path, branch: str, base_branch: str) -> ReviewWatch:
     return watch
 
 
-def diff_stat(worktree: Path, branch: str, base_branch: str, *, keep_review: bool = False) -> tuple[int, int]:
+def diff_stat(worktree: Path, branch: str, base_branch: str, *, cache_review: bool = False) -> tuple[int, int]:
     """Return the (added, removed) line totals of the same changes as :func:`compute_review`.
 
     No patch text is built or parsed, and the totals are counted again only
@@ -499,8 +499,8 @@ def diff_stat(worktree: Path, branch: str, base_branch: str, *, keep_review: boo
     With the ``git`` executable the counting runs in ``git diff --numstat``,
     outside this process.
 
-    With *keep_review* and git on PATH, the totals come from a lazy
-    :func:`compute_review` instead, which then keeps that review, so a review
+    With *cache_review* and git on PATH, the totals come from a lazy
+    :func:`compute_review` instead, which then caches that review, so a review
     opened next on an unchanged worktree is ready at once. Its patch text is
     built but not parsed.
 
@@ -509,8 +509,8 @@ def diff_stat(worktree: Path, branch: str, base_branch: str, *, keep_review: boo
     """
     key = (str(worktree), branch, base_branch)
     git = shutil.which("git")
-    if keep_review and git is not None:
-        review, _ = _kept_or_new_review(worktree, branch, base_branch, False, True)
+    if cache_review and git is not None:
+        review, _ = _cached_or_new_review(worktree, branch, base_branch, False, True)
         counts = (review.added, review.removed)
         with _registry_lock:
             _counts[key] = (review.fingerprint, counts)
@@ -602,9 +602,9 @@ def leading_rows(change: FileChange, count: int) -> list[Row]:
     patch could still pair differently are left out.
     """
     # A row takes one or two patch lines, the file headers before the first hunk none.
-    # When the cut falls in a run of removed lines, the added lines they pair
-    # with by position come after the whole run, so the first of those are
-    # read too (a rewritten file is one such run followed by its added lines).
+    # A rewritten block lists all its removed lines before its added ones. So
+    # when the cut falls among removed lines, the first added lines after that
+    # run are read too, because the rows pair them with the removed lines by position.
     if not change.patch:
         # Parsed already (by an earlier look at this review): the same cut, on the parsed lines.
         hunks = []
@@ -642,8 +642,7 @@ def _added_after_run(lines: list[HunkLine], start: int, count: int) -> list[Hunk
     end = start
     while end < len(lines) and lines[end].kind == "removed":
         end += 1
-    added = list(itertools.islice(itertools.takewhile(lambda line: line.kind == "added", lines[end:]), count))
-    return added
+    return list(itertools.islice(itertools.takewhile(lambda line: line.kind == "added", lines[end:]), count))
 
 
 def last_line_number(change: FileChange) -> int:

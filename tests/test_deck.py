@@ -152,7 +152,7 @@ def test_no_orphans_after_shutdown(deck):
     assert subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
 
 
-def test_line_counts_keep_selected_review(deck):
+def test_line_counts_cache_selected_review(deck):
     first = deck.create_task("First", "say one")
     second = deck.create_task("Second", "say two")
     for task, text in ((first, "one\n"), (second, "two\nlines\n")):
@@ -161,9 +161,9 @@ def test_line_counts_keep_selected_review(deck):
     deck.refresh_diff_stats(selected=second.id)
 
     assert (deck.task(first.id).added, deck.task(second.id).added) == (1, 2)
-    kept = review_module._reviews  # the reviews compute_review reuses while their worktree is unchanged
-    assert (second.worktree, second.branch, second.base_branch, False) in kept
-    assert (first.worktree, first.branch, first.base_branch, False) not in kept
+    cached = review_module._reviews  # the reviews compute_review reuses while their worktree is unchanged
+    assert (second.worktree, second.branch, second.base_branch, False) in cached
+    assert (first.worktree, first.branch, first.base_branch, False) not in cached
     review = deck.review(second.id, lazy_hunks=True)
-    assert review.fingerprint == kept[(second.worktree, second.branch, second.base_branch, False)].fingerprint
+    assert review.fingerprint == cached[(second.worktree, second.branch, second.base_branch, False)].fingerprint
     assert [change.path for change in review.files] == ["notes.txt"]

@@ -279,7 +279,8 @@ def test_minified_line_truncated(tmp_path: Path) -> None:
     # The change lies past the cut, so both sides start shortly before it.
     skipped = old.index("f4000(") - 40
     assert row.old_text.startswith(f"{TRUNCATION_MARKER} {skipped:,} characters before {TRUNCATION_MARKER} ")
-    assert "f4000(" in row.old_text[:120] and "g4000(" in row.new_text[:120]
+    assert "f4000(" in row.old_text[:120]
+    assert "g4000(" in row.new_text[:120]
     assert f"{TRUNCATION_MARKER} {300_000 - skipped - MAX_LINE_CHARS:,} more characters" in row.old_text
     assert row.old_text.endswith(NO_NEWLINE_MARKER)
 

@@ -190,7 +190,7 @@ def test_send_to_waiting_agent_keeps_comments(deck) -> None:
     deck.add_review_comment(task.id, comment(text="y\rplease"))
     before = screen_text(deck, task.id)
 
-    with pytest.raises(ReviewError, match="waiting for an answer"):
+    with pytest.raises(ReviewError, match="waiting for input"):
         deck.send_review_comments(task.id)
 
     reviews = deck.review_comments(task.id)

@@ -229,7 +229,7 @@ def test_similar_lines_paired(tmp_path: Path) -> None:
     assert added == ["unrelated 23757", "unrelated 71271"]
 
 
-def test_kept_review_is_reused_and_stays_unparsed(tmp_path: Path) -> None:
+def test_cached_review_reused_unparsed(tmp_path: Path) -> None:
     _, worktree = make_task(tmp_path)
     age_worktree(worktree)
 
@@ -240,13 +240,13 @@ def test_kept_review_is_reused_and_stays_unparsed(tmp_path: Path) -> None:
 
     assert second.fingerprint == first.fingerprint
     assert second is not first
-    # Parsing the first copy left the kept review's patch text unparsed.
+    # Parsing the first copy left the cached review's patch text unparsed.
     assert any(change.patch for change in second.files)
     for left, right in zip(first.files, second.files, strict=True):
         assert load_hunks(right) == left.hunks, right.path
 
 
-def test_kept_review_follows_an_edit(tmp_path: Path) -> None:
+def test_cached_review_follows_edit(tmp_path: Path) -> None:
     _, worktree = make_task(tmp_path)
     age_worktree(worktree)
     before = by_path(compute_review(worktree, BRANCH, "main", lazy_hunks=True).files)
@@ -258,15 +258,15 @@ def test_kept_review_follows_an_edit(tmp_path: Path) -> None:
     assert [line.text for line in load_hunks(after["run.sh"])[0].lines][-1] == "echo again"
 
 
-def test_diff_stat_that_keeps_the_review_counts_as_numstat(tmp_path: Path) -> None:
+def test_diff_stat_cached_review_counts(tmp_path: Path) -> None:
     _, worktree = make_task(tmp_path)
 
-    kept = diff_stat(worktree, BRANCH, "main", keep_review=True)
+    counts = diff_stat(worktree, BRANCH, "main", cache_review=True)
     review = compute_review(worktree, BRANCH, "main")
     totals = [line.split("\t")[:2] for line in git(worktree, "diff", "--numstat", "-M", "-C", review.merge_base, review.snapshot).splitlines()]
 
-    assert kept == (
+    assert counts == (
         sum(int(added) for added, _ in totals if added != "-"),
         sum(int(removed) for _, removed in totals if removed != "-"),
     )
-    assert diff_stat(worktree, BRANCH, "main") == kept
+    assert diff_stat(worktree, BRANCH, "main") == counts

@@ -260,10 +260,10 @@ async def test_loading_shown_until_loaded(worktree: Path) -> None:
 async def test_whitespace_toggled_during_first_load(worktree: Path) -> None:
     (worktree / "greeting.py").write_text('def greet():\n    return "goodbye"\n\n\n')
     release = threading.Event()
-    asked: list[bool] = []
+    requested: list[bool] = []
 
     def slow_load(ignore_whitespace: bool) -> Review:
-        asked.append(ignore_whitespace)
+        requested.append(ignore_whitespace)
         release.wait()
         return compute_review(worktree, BRANCH, "main", ignore_whitespace=ignore_whitespace)
 
@@ -275,12 +275,13 @@ async def test_whitespace_toggled_during_first_load(worktree: Path) -> None:
         await pilot.pause()
         release.set()
         await settle(pilot)
-        shown = screen.review
+        loaded = screen.review
         footer = screen_text(app)
 
-    # The load begun with the screen is dropped; the one asked for by W is shown.
-    assert sorted(asked) == [False, True]
-    assert shown is not None and shown.ignore_whitespace
+    # The load begun with the screen is dropped, and the one W requested is shown.
+    assert sorted(requested) == [False, True]
+    assert loaded is not None
+    assert loaded.ignore_whitespace
     assert "Approve" in footer
 
 
@@ -446,7 +447,8 @@ async def test_cut_lines_marked_at_edges(worktree: Path) -> None:
 
     assert at_start.endswith(MORE_RIGHT)
     assert MORE_LEFT not in at_start
-    assert MORE_RIGHT not in short and MORE_LEFT not in short
+    assert MORE_RIGHT not in short
+    assert MORE_LEFT not in short
     new_side = scrolled.split(SEPARATOR)[-1]
     assert MORE_LEFT in new_side
     assert not any(MORE_RIGHT in line or MORE_LEFT in line for line in wrapped)
@@ -464,13 +466,13 @@ async def test_scrollbars_settled_on_show(worktree: Path) -> None:
         hidden = view.vertical_scrollbar.display
         view.show(long_diff)
         # Checked before any layout pass: the rows' first frame already has its scrollbar and width.
-        shown = view.vertical_scrollbar.display
+        displayed = view.vertical_scrollbar.display
         width = view.scrollable_content_region.width
         await pilot.pause()
         width_after_layout = view.scrollable_content_region.width
 
     assert not hidden
-    assert shown
+    assert displayed
     assert width == width_after_layout
 
 

@@ -190,7 +190,7 @@ def _route_key(field: Widget, event: events.Key) -> None:
 class _MarkedCheckbox(Checkbox):
     """A checkbox whose box is empty when off and shows an X when on.
 
-    Textual's checkbox draws the X in both states and tells them apart by
+    Textual's checkbox draws the X in both states and distinguishes them by
     colour alone, which a colour-blind user or a monochrome terminal cannot see.
     """
 

@@ -280,7 +280,7 @@ class ReviewScreen(Screen[str | None]):
         """The file and hunk to put the cursor on once that file is shown whole, after ] or [ crossed into it."""
         # The first load starts now, while the screen is still being built:
         # most of it waits on git, so it overlaps the screen's own set-up.
-        self._first_load: Future[_Handoff] | None = Future()
+        self._first_load: Future[tuple[Review, TaskReviews, dict[str, PreparedDiff]]] | None = Future()
         threading.Thread(target=self._run_first_load, args=(self._first_load,), name="agentdeck-review-load", daemon=True).start()
 
     # -- state -------------------------------------------------------------------------
@@ -478,26 +478,22 @@ class ReviewScreen(Screen[str | None]):
         first_load, self._first_load = self._first_load, None
         if first_load is not None and not self._ignore_whitespace:
             # The load begun when the screen was made; the worker waits for its result.
-            work = first_load.result
+            work: Callable[[], object] = first_load.result
         else:
             if first_load is not None:
                 first_load.cancel()
-            work = _Handoff(partial(self._load, self._ignore_whitespace, selected_path)).run
-        self.run_worker(
-            work,
-            name="load review",
-            description="load review",
-            group=_LOAD_GROUP,
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+            work = partial(self._load, self._ignore_whitespace, selected_path)
+        self._run_job(work, "load review", _LOAD_GROUP)
 
-    def _run_first_load(self, future: Future[_Handoff]) -> None:
+    def _run_job(self, work: Callable[[], object], name: str, group: str) -> None:
+        """Run *work* in a thread worker of *group*, replacing the group's earlier one; its result reaches on_worker_state_changed."""
+        self.run_worker(_Handoff(work).run, name=name, description=name, group=group, thread=True, exclusive=True, exit_on_error=False)
+
+    def _run_first_load(self, future: Future[tuple[Review, TaskReviews, dict[str, PreparedDiff]]]) -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
-            result = _Handoff(partial(self._load, False, None)).run()
+            result = self._load(False, None)
         except BaseException as error:  # noqa: BLE001 - handed to the load worker, which reports it
             future.set_exception(error)
         else:
@@ -528,15 +524,7 @@ class ReviewScreen(Screen[str | None]):
         waiting = [change for change in review.files if change.path not in self._prepared]
         if not waiting or sum(change.added + change.removed for change in waiting) > PREFETCH_LINES:
             return
-        self.run_worker(
-            _Handoff(partial(self._prefetch, review, waiting)).run,
-            name="lay out the other files",
-            description="lay out the other files",
-            group=_PREFETCH_GROUP,
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self._run_job(partial(self._prefetch, review, waiting), "lay out the other files", _PREFETCH_GROUP)
 
     @staticmethod
     def _prefetch(review: Review, changes: list[FileChange]) -> tuple[Review, dict[str, PreparedDiff]]:
@@ -635,15 +623,7 @@ class ReviewScreen(Screen[str | None]):
     def _start_layout(self, change: FileChange) -> None:
         if self._review is None or change is not self.selected_file:
             return
-        self.run_worker(
-            _Handoff(partial(self._prepare, self._review, change)).run,
-            name=f"lay out {change.path}",
-            description=f"lay out {change.path}",
-            group=_ROWS_GROUP,
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self._run_job(partial(self._prepare, self._review, change), f"lay out {change.path}", _ROWS_GROUP)
 
     @staticmethod
     def _prepare(review: Review, change: FileChange) -> tuple[Review, FileChange, PreparedDiff]:
@@ -686,15 +666,7 @@ class ReviewScreen(Screen[str | None]):
             placeholders.remove()
 
     def _start_highlight(self, change: FileChange, prepared: PreparedDiff) -> None:
-        self.run_worker(
-            _Handoff(partial(self._highlight, prepared, self.app.current_theme.dark)).run,
-            name=f"highlight {change.path}",
-            description=f"highlight {change.path}",
-            group=_HIGHLIGHT_GROUP,
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self._run_job(partial(self._highlight, prepared, self.app.current_theme.dark), f"highlight {change.path}", _HIGHLIGHT_GROUP)
 
     @staticmethod
     def _highlight(prepared: PreparedDiff, dark: bool):
@@ -717,9 +689,8 @@ class ReviewScreen(Screen[str | None]):
         self._prepared = {}
         if self._frozen:
             gc.unfreeze()
-        # Textual 8.2 memoizes this method per widget style cache (1,024
-        # entries), which keeps the closed screen's widgets' cached strips
-        # alive; a review of a big diff closes dozens of them each time.
+        # Textual 8.2 memoizes this method per widget style cache, up to 1,024
+        # entries, so it keeps the closed widgets' cached strips alive.
         StylesCache.get_inner_outer.cache_clear()
 
     # -- comments ----------------------------------------------------------------------

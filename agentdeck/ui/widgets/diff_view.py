@@ -601,7 +601,7 @@ class DiffView(ScrollView, can_focus=True):
         """Return the gutter width and the widths of the old and new text columns."""
         gutter = self._diff.number_width + 3
         # Both sides get the same width, so a line is cut and wrapped at the
-        # same place on each; an odd cell left over stays blank at the right.
+        # same place on each. An odd cell left over stays blank at the right.
         side = max(1, (width - 2 * gutter - 1) // 2)
         return gutter, side, side
 
@@ -835,9 +835,9 @@ class DiffView(ScrollView, can_focus=True):
     def _segments(
         self, side: str, number: int | None, text: str, spans: tuple[tuple[int, int], ...], style: Style, word_class: str
     ) -> list[Segment]:
-        # A changed pair shown from near its first difference (a long line)
-        # starts with the truncation marker; the file's colour runs count from
-        # the line's start, so they are left off.
+        # A long changed pair shown from near its first difference starts with
+        # the truncation marker. The file's colour runs count from the line's
+        # start, so they would not fit and are left off.
         runs = () if text.startswith(TRUNCATION_MARKER) else self._syntax_runs(side, number)
         word_style = style + self._style(word_class)
         if not runs:
